@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test suite, in the project's own pinned environment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+exec .venv/bin/python -m pytest "$@"
