@@ -232,6 +232,11 @@ def _attribution(found: attr_stage.Found, ctx, article: Article) -> Attribution:
     if found.source is not None:
         source_text = actor_stage.np_span(found.source).text
         source_actor = actor_stage.code_actor(found.source, ctx)
+        # "The coordinator of the council, Khaled Bakkar, confirmed": the person is the source.
+        named = next((c for c in found.source.children if c.dep_ == "appos" and c.i in ctx.person_at), None)
+        if named is not None:
+            source_actor = actor_stage.code_person(ctx.person_at[named.i], ctx)
+            source_text = f"{source_actor.name}, {actor_stage.canonical(actor_stage.np_span(found.source))}"
     return Attribution(status=found.status, source_text=source_text, source_actor=source_actor,
                        outlet=article.outlet, cue=found.cue)
 
@@ -304,7 +309,7 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
     mentions = [Evidence(article_id=article.id, sentence=sentences[x.sent_index].span.text,
                          start=sentences[x.sent_index].span.start_char, end=sentences[x.sent_index].span.end_char,
                          trigger=x.trigger.text) for x in m.extra]
-    confidence = 0.45 + 0.15 * bool(actors) + 0.1 * bool(recipients) + 0.1 * (event_date.source == DateSource.text) \
+    confidence = 0.45 + 0.15 * bool(actors) + 0.1 * bool(recipients) + 0.1 * bool(event_date and event_date.source == DateSource.text) \
         + 0.05 * bool(place) + 0.05 * min(len(m.extra), 2)
     mode = next((x.type.mode_of(x.cue) for x in group if x.type.mode_of(x.cue)), None)
     return Event(

@@ -1,0 +1,223 @@
+"""The `dateline` command line: extract, ingest, events, schema, eval, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .model import MODELS
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="dateline: news articles in, traceable event records out.")
+err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 200)
+
+OntologyOpt = typer.Option("plover", "--ontology", help="plover, or the path of an ontology YAML file.")
+
+
+def _fail(message: str, code: int = 2):
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def _articles(paths: list[Path]):
+    """Articles from the paths; bad sources are reported on stderr and skipped."""
+    from .ingest import IngestError, read_paths
+
+    errors = []
+    articles = []
+    for item in read_paths(paths):
+        if isinstance(item, IngestError):
+            errors.append(item)
+            err.print(f"[yellow]skipped[/yellow] {item}")
+        else:
+            articles.append(item)
+    return articles, errors
+
+
+@app.command()
+def extract(files: List[Path] = typer.Argument(..., help="Text, HTML or JSONL files, or folders."),
+            ontology: str = OntologyOpt):
+    """Print the events of FILES as JSON lines (nothing is stored)."""
+    from .ontology import OntologyError
+    from .pipeline import code_many
+
+    articles, errors = _articles(files)
+    try:
+        for result in code_many(articles, ontology):
+            if result.error:
+                err.print(f"[yellow]failed[/yellow] {result.article.source_path}: {result.error}")
+                continue
+            for event in result.events:
+                sys.stdout.write(event.model_dump_json() + "\n")
+    except OntologyError as exc:
+        _fail(str(exc))
+    if errors and not articles:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(paths: List[Path] = typer.Argument(..., help="Text, HTML or JSONL files, or folders."),
+           db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file (created if missing)."),
+           ontology: str = OntologyOpt,
+           batch_size: int = typer.Option(32, help="Articles per spaCy batch.")):
+    """Code articles into the database; an article already stored is skipped, a bad file is reported."""
+    stats = run_ingest(paths, db, ontology, batch_size)
+    if stats["errors"]:
+        raise typer.Exit(1)
+
+
+def run_ingest(paths, db, ontology="plover", batch_size=32, quiet=False) -> dict:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .ontology import OntologyError, load
+    from .pipeline import code_many
+    from .store import Store, StoreError
+
+    try:
+        load(ontology)
+    except OntologyError as exc:
+        _fail(str(exc))
+    articles, errors = _articles(paths)
+    stats = {"read": len(articles), "added": 0, "already_stored": 0, "events": 0, "errors": list(errors)}
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        _fail(str(exc))
+    with store, Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                         console=err, disable=quiet or not articles) as progress:
+        task = progress.add_task("coding", total=len(articles))
+        pending = [a for a in articles if not store.has_article(a.id)]
+        stats["already_stored"] = len(articles) - len(pending)
+        progress.advance(task, stats["already_stored"])
+        for start in range(0, len(pending), batch_size):
+            for result in code_many(pending[start:start + batch_size], ontology, batch_size):
+                progress.advance(task)
+                if result.error:
+                    msg = f"{result.article.source_path}: coding failed: {result.error}"
+                    stats["errors"].append(msg)
+                    err.print(f"[yellow]failed[/yellow] {msg}")
+                    continue
+                try:
+                    if store.add(result.article, result.events):
+                        stats["added"] += 1
+                        stats["events"] += len(result.events)
+                    else:
+                        stats["already_stored"] += 1
+                except Exception as exc:  # one bad record must not lose the others
+                    msg = f"{result.article.source_path}: not stored: {exc}"
+                    stats["errors"].append(msg)
+                    err.print(f"[red]failed[/red] {msg}")
+        total_articles, total_events = store.count("articles"), store.count("events")
+    if not quiet:
+        err.print(f"{stats['read']} articles read: {stats['added']} added ({stats['events']} events), "
+                  f"{stats['already_stored']} already stored, {len(stats['errors'])} errors. "
+                  f"{db}: {total_articles} articles, {total_events} events.")
+    return stats
+
+
+@app.command()
+def events(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+           type: Optional[str] = typer.Option(None, "--type", help="Event type, e.g. ASSAULT."),
+           country: Optional[str] = typer.Option(None, "--country", help="ISO alpha-3 of actor, recipient or place."),
+           since: Optional[str] = typer.Option(None, "--since", help="YYYY-MM-DD"),
+           until: Optional[str] = typer.Option(None, "--until", help="YYYY-MM-DD"),
+           status: Optional[str] = typer.Option(None, "--status", help="claimed, reported, confirmed, denied, rumoured."),
+           limit: Optional[int] = typer.Option(None, "--limit"),
+           format: str = typer.Option("table", "--format", help="table, jsonl, csv or parquet."),
+           output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (needed for parquet).")):
+    """List stored events, filtered."""
+    from .store import Store, StoreError, write_events
+
+    if not db.exists():
+        _fail(f"{db}: no such database (run `dateline ingest` first)")
+    try:
+        since_d = date.fromisoformat(since) if since else None
+        until_d = date.fromisoformat(until) if until else None
+    except ValueError as exc:
+        _fail(f"--since/--until take YYYY-MM-DD: {exc}")
+    try:
+        with Store(db, read_only=True) as store:
+            found = store.events(type=type, country=country, since=since_d, until=until_d, status=status, limit=limit)
+    except StoreError as exc:
+        _fail(str(exc))
+    if format == "table":
+        out.print(events_table(found))
+        return
+    try:
+        write_events(found, format, str(output) if output else None)
+    except Exception as exc:
+        _fail(str(exc))
+
+
+def events_table(found) -> Table:
+    table = Table(show_lines=False)
+    for col in ("date", "prec", "type", "actor", "recipient", "place", "status", "source"):
+        table.add_column(col, overflow="fold")
+    for e in found:
+        actor = ", ".join(f"{a.name} ({a.country or '?'} {a.sector or '?'})" for a in e.actors) or "-"
+        recipient = ", ".join(f"{a.name} ({a.country or '?'} {a.sector or '?'})" for a in e.recipients) or "-"
+        place = f"{e.place.name}, {e.place.admin1 or ''} {e.place.country}".replace(",  ", ", ") if e.place else "-"
+        flags = "".join(f for f, on in (("¬", e.negated), ("→", e.future), ("?", e.hypothetical)) if on)
+        table.add_row(str(e.date.start) if e.date else "-", e.date.precision.value if e.date else "-",
+                      e.type + flags, actor, recipient, place, e.attribution.status.value,
+                      e.attribution.source_text or "")
+    return table
+
+
+@app.command()
+def schema(model: str = typer.Argument("event", help="event, article, actor, place or attribution.")):
+    """Print the JSON Schema of a record type."""
+    if model.lower() not in MODELS:
+        _fail(f"unknown model {model!r}: choose from {', '.join(MODELS)}")
+    print(json.dumps(MODELS[model.lower()].model_json_schema(), indent=2))
+
+
+@app.command("eval")
+def evaluate(gold: Optional[Path] = typer.Argument(None, help="Gold JSONL (default: the bundled example gold)."),
+             ontology: str = OntologyOpt,
+             details: bool = typer.Option(False, "--details", help="Print every gold/predicted pair.")):
+    """Score the coder against a gold file: precision, recall and F1 per field."""
+    from .evaluate import evaluate_file, report
+    from .resources import examples_dir
+
+    gold = gold or examples_dir() / "gold.jsonl"
+    if not gold.exists():
+        _fail(f"{gold}: no such gold file")
+    scores = evaluate_file(gold, ontology, details=details, console=out)
+    out.print(report(scores, title=f"{gold.name} ({ontology})"))
+
+
+@app.command()
+def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file.")):
+    """Code the bundled example articles into the database and print a summary."""
+    from .resources import examples_dir
+    from .store import Store
+
+    articles_dir = examples_dir() / "articles"
+    run_ingest([articles_dir], db)
+    with Store(db, read_only=True) as store:
+        found = store.events()
+        summary = store.summary()
+    out.print(events_table(found))
+    table = Table(title=f"{db}: events by type")
+    for col in ("type", "events", "articles", "with place", "dated in text"):
+        table.add_column(col)
+    for row in summary:
+        table.add_row(*(str(x) for x in row))
+    out.print(table)
+
+
+@app.callback(invoke_without_command=True)
+def main(version: bool = typer.Option(False, "--version", help="Print the version.")):
+    if version:
+        print(__version__)
+        raise typer.Exit()
