@@ -34,6 +34,7 @@ def lexicon() -> dict:
         "ethnicities": set(data["ethnicities"]),
         "gender": {w: g for g, words in data["gender"].items() for w in words},
         "orgs": {},
+        "facilities": set(data["facilities"]),
     }
     for org in data["organisations"]:
         for alias in [org["name"], *org.get("aliases", [])]:
@@ -209,6 +210,8 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
     span = np_span(head)
     if person is not None and head.i in ctx.person_at:
         return code_person(person, ctx, text=span.text)
+    if head.lemma_.lower() in lex["facilities"] or head.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY"):
+        return None  # a base, a market, "last month": where or when, not who
 
     org = match_org(span)
     attributes = phrase_attributes(span)
@@ -219,8 +222,10 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
         country = _country_in(span, ctx)
     if sector is None:
         sector = _sector_of(head, span)
-    if org is None and country is None and sector is None and head.pos_ == "PROPN":
-        return None  # an unknown name we cannot code is not an actor we can use
+    if sector is None and head.pos_ == "PROPN" and places.country_of_word(canonical(span)):
+        sector = "GOV"  # "The United States condemned": a state acts through its government
+    if org is None and country is None and sector is None:
+        return None  # a phrase we cannot code ("the measures", "both sides") is not a usable actor
     if country is None and org is None and sector not in (None, "IGO"):
         # Domestic actors ("police", "the regime", "seven officers") belong to the article's country.
         country = ctx.focus_country
@@ -285,6 +290,9 @@ def phrase_attributes(span: Span) -> dict[str, str]:
     lowered = " " + span.text.lower() + " "
     for rank in lex["ranks"]:
         if f" {rank} " in lowered or f" {rank}s " in lowered:
+            last = next((t for t in span if t.lower_ in (rank.split()[-1], rank.split()[-1] + "s")), None)
+            if last is not None and last.pos_ == "ADJ":
+                continue  # "general coordinator": an adjective, not the rank
             attrs["rank"] = rank
             break
     for token in span:
@@ -303,7 +311,12 @@ def phrase_attributes(span: Span) -> dict[str, str]:
 
 
 def _country_in(span: Span, ctx: ArticleContext) -> str | None:
-    for token in span:
+    tokens = list(span)
+    for a, b in zip(tokens, tokens[1:]):
+        code = places.country_of_word(f"{a.text} {b.text}")
+        if code:
+            return code
+    for token in tokens:
         code = places.country_of_word(token.text)
         if code and token.pos_ in ("PROPN", "ADJ", "NOUN"):
             return code

@@ -43,7 +43,11 @@ def attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found
             break
         status = lex["verb_status"].get(head.lemma_.lower())
         if status and head.pos_ in ("VERB", "AUX") and node.dep_ in ("ccomp", "dobj", "xcomp", "advcl", "conj", "dep", "parataxis", "attr", "oprd"):
-            if not (node.dep_ == "conj" and status == "reported"):  # "said X and did Y": Y is not reported speech
+            if node.dep_ == "conj":
+                pass  # "denied X and called for Y": Y is the speaker's own act, not what was denied
+            elif any(c.dep_ == "neg" for c in head.children) and status != "denied":
+                return None  # "has not confirmed the withdrawal" confirms nothing
+            else:
                 return Found(AttributionStatus(status), head.text, _subject(head))
         node, steps = head, steps + 1
     # The trigger is itself a reporting verb's complement noun with no clause: "confirmed the defection".
@@ -55,7 +59,12 @@ def attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found
         if token.lower_ in ("citing", "quoting") and token.dep_ in ("advcl", "prep", "acl"):
             obj = next((c for c in token.children if c.dep_ in ("dobj", "pobj")), None)
             return Found(AttributionStatus.reported, token.text, obj)
-    # 3. Markers with no named source: "allegedly", "purporting to show", "rumours"; a marker frames
+    # 3. Phrases that qualify the whole sentence: "..., a figure that could not be independently verified".
+    lowered = sent.text.lower()
+    for status, phrases in lex.get("sentence_markers", {}).items():
+        if any(p in lowered for p in phrases):
+            return Found(AttributionStatus(status), next(p for p in phrases if p in lowered), None)
+    # 4. Markers with no named source: "allegedly", "purporting to show", "rumours"; a marker frames
     # only the clause it stands in ("as news spread that X": X, not the main clause).
     for status in lex["precedence"]:
         for marker in lex["markers"].get(status, []):
@@ -98,8 +107,19 @@ def future(trigger: Token) -> bool:
         return True
     if any(c.lower_ == "going" and c.dep_ == "aux" for c in verb.children):
         return True
-    # "threatened to attack", "plans to withdraw": the event is announced, not done.
-    return verb.dep_ == "xcomp" and verb.head.lemma_.lower() in lex["future_verbs"]
+    # "threatened to attack", "plans to withdraw", "will meet ... to sign": announced, not done.
+    node = verb
+    for _ in range(3):
+        if node.dep_ not in ("xcomp", "advcl", "conj") or node.head is node:
+            return False
+        head = node.head
+        infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children)
+        if infinitive and head.lemma_.lower() in lex["future_verbs"]:
+            return True
+        if any(c.lower_ in lex["future_auxiliaries"] and c.dep_ == "aux" for c in head.children):
+            return True
+        node = head
+    return False
 
 
 def hypothetical(trigger: Token, sent: Span) -> bool:

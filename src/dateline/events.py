@@ -17,7 +17,8 @@ from .nlp import paragraph_index
 from .ontology import EventType, Ontology
 from .times import TimeExpression, find_times
 
-GENERIC_DETERMINERS = {"any", "no", "every", "more", "such", "each", "further", "future", "other"}
+GENERIC_DETERMINERS = {"any", "no", "every", "more", "such", "each", "further", "future", "other", "similar",
+                       "frequent", "repeated", "occasional"}
 ANAPHORIC_DETERMINERS = {"the", "these", "those", "this", "that", "latest", "such"}
 
 
@@ -59,7 +60,7 @@ def code_article(article: Article, doc: Doc, ontology: Ontology, toponyms: list 
     for index, info in enumerate(sentences):
         info.attribution = attr_stage.attribute(info.span.root, info.span, sentence_level=True)
         for trigger, etype, cue in find_triggers(info.span, ontology):
-            mention = build_mention(trigger, etype, cue, index, info, ctx, toponyms, article)
+            mention = build_mention(trigger, etype, cue, index, info, ctx, toponyms, article, ontology.light_verbs)
             if mention is not None:
                 mentions.append(mention)
     merged = merge_mentions(mentions, ctx)
@@ -108,9 +109,12 @@ def _requirements_met(token: Token, etype: EventType, lemma: str) -> bool:
 # --- one mention -------------------------------------------------------------------------------
 
 def build_mention(trigger: Token, etype: EventType, cue: str, index: int, info: SentenceInfo,
-                  ctx, toponyms: list, article: Article) -> Mention | None:
+                  ctx, toponyms: list, article: Article, light_verbs: set[str] = frozenset()) -> Mention | None:
     m = Mention(etype, trigger, cue, index)
-    actor_heads, recipient_heads = (_verb_arguments if trigger.pos_ == "VERB" else _noun_arguments)(trigger, etype)
+    if trigger.pos_ == "VERB":
+        actor_heads, recipient_heads = _verb_arguments(trigger, etype)
+    else:
+        actor_heads, recipient_heads = _noun_arguments(trigger, etype, light_verbs | etype.noun_needs_verb)
     place_heads = {t.span.root.i for t in toponyms}
     m.actor_heads = [h for h in actor_heads]
     for head in actor_heads:
@@ -136,6 +140,8 @@ def build_mention(trigger: Token, etype: EventType, cue: str, index: int, info: 
     det = {c.lower_ for c in trigger.children if c.dep_ in ("det", "amod", "predet")}
     if trigger.pos_ == "NOUN" and det & GENERIC_DETERMINERS:
         return None  # "any defections of members ...", "more defections": generic, not an event
+    if trigger.pos_ == "VERB" and not (m.actors or m.recipients or m.time or m.place):
+        return None  # "the measures freeze assets": nothing to code it by
     if trigger.pos_ == "NOUN" and not m.actors and not m.recipients:
         governed_by_report = trigger.dep_ in ("dobj", "nsubjpass") and trigger.head.lemma_.lower() in attr_stage.lexicon()["verb_status"]
         if governed_by_report and det & ANAPHORIC_DETERMINERS:
@@ -151,6 +157,10 @@ def _verb_arguments(verb: Token, etype: EventType) -> tuple[list[Token], list[To
     actor_heads: list[Token] = []
     recipients: list[Token] = []
     agent = next((c for c in children if c.dep_ == "agent"), None)
+    if agent is None and verb.tag_ == "VBN":
+        # "condemned both inside Syria and by much of the world": the parser hangs "by" under a conjunct.
+        agent = next((t for t in verb.subtree if t.lower_ == "by" and t.dep_ in ("agent", "prep", "conj")
+                      and all(a.dep_ in ("prep", "conj", "cc", "pobj") for a in t.ancestors if a.i != verb.i and verb in a.ancestors)), None)
     if agent is not None:
         actor_heads += [c for c in agent.children if c.dep_ == "pobj"]
     if passive:
@@ -162,7 +172,8 @@ def _verb_arguments(verb: Token, etype: EventType) -> tuple[list[Token], list[To
             node = node.head  # "threatened to attack", "said ... and described": the shared subject
             subj = [c for c in node.children if c.dep_ in ("nsubj",)]
         actor_heads += subj
-        recipients += [c for c in children if c.dep_ == "dobj"]
+        if not etype.object_is_theme:
+            recipients += [c for c in children if c.dep_ == "dobj"]
     if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN"):
         recipients.append(verb.head)  # "a regime condemned by ...": the noun is the target
     for prep in children:
@@ -171,9 +182,14 @@ def _verb_arguments(verb: Token, etype: EventType) -> tuple[list[Token], list[To
     return actor_heads, recipients
 
 
-def _noun_arguments(noun: Token, etype: EventType) -> tuple[list[Token], list[Token]]:
+def _noun_arguments(noun: Token, etype: EventType, light_verbs: set[str]) -> tuple[list[Token], list[Token]]:
     actor_heads = [c for c in noun.children if c.dep_ == "poss"]
     recipients: list[Token] = []
+    if noun.dep_ == "dobj" and noun.head.pos_ == "VERB" and noun.head.lemma_.lower() in light_verbs:
+        # A light verb carries the arguments: "the EU imposed sanctions on X", "they signed a deal with Y".
+        verb_actors, verb_recipients = _verb_arguments(noun.head, etype)
+        actor_heads += verb_actors
+        recipients += [r for r in verb_recipients if r != noun]
     preps = [c for c in noun.children if c.dep_ == "prep"]
     # The parser often attaches "the defection two days ago of X" to the verb: look just to the right.
     preps += [t for t in noun.doc[noun.i + 1:min(noun.i + 7, noun.sent.end)]
@@ -187,9 +203,16 @@ def _noun_arguments(noun: Token, etype: EventType) -> tuple[list[Token], list[To
     return actor_heads, recipients
 
 
+def _clause_verb(token: Token) -> Token:
+    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
+        token = token.head
+    return token
+
+
 def _own_time(trigger: Token, info: SentenceInfo) -> TimeExpression | None:
     """The time expression of the trigger's own clause; one that dates a report ("reported on Monday") is not."""
     report_verbs = attr_stage.lexicon()["verb_status"]
+    clause = _clause_verb(trigger)
     best, best_distance = None, None
     for t in info.times:
         token = trigger.doc.char_span(info.span.start_char + t.start, info.span.start_char + t.end,
@@ -201,6 +224,8 @@ def _own_time(trigger: Token, info: SentenceInfo) -> TimeExpression | None:
             governor = governor.head
         if governor.lemma_.lower() in report_verbs and governor != trigger:
             continue
+        if governor != clause and not (clause.dep_ in ("xcomp", "conj") and clause.head == governor):
+            continue  # "signed on 9 March, ending two months of fighting": the date is the signing's
         distance = abs(token.root.i - trigger.i)
         if best_distance is None or distance < best_distance:
             best, best_distance = t, distance
@@ -219,7 +244,7 @@ def _own_place(trigger: Token, sent: Span, toponyms: list, actor_heads: list[Tok
             continue
         node, hops = t.span.root, 0
         while hops < 5 and node.i not in anchors and node.head is not node:
-            if node.dep_ in ("nsubj", "nsubjpass", "ccomp", "advcl", "relcl", "acomp", "xcomp") or (node.dep_ == "pobj" and node.head.lower_ in ("of", "from", "by") and hops > 1):
+            if node.dep_ in ("nsubj", "nsubjpass", "ccomp", "advcl", "relcl", "acomp", "xcomp") or (node.dep_ == "pobj" and node.head.lower_ in ("of", "by") and hops > 1):
                 break
             node, hops = node.head, hops + 1
         if node.i in anchors:
@@ -256,7 +281,14 @@ def merge_mentions(mentions: list[Mention], ctx) -> list[Mention]:
         else:
             target = next((e for e in events if e.type is m.type and e.negated == m.negated and (
                 e.sent_index == m.sent_index and e.trigger.sent == m.trigger.sent and _compatible_lists(e.actors, m.actors)
-                or (e.actors and m.actors and _same_actor(e.actors[0], m.actors[0])))), None)
+                or (e.actors and m.actors and _same_actor(e.actors[0], m.actors[0]))
+                or (not (e.actors and m.actors) and e.recipients and m.recipients and e.cue == m.cue
+                    and _same_actor(e.recipients[0], m.recipients[0])))), None)
+        if target is None and m.time is None and m.actors:
+            # A later, undated mention by the same kind of actor elaborates the event already told.
+            target = next((e for e in events if e.type is m.type and e.negated == m.negated and e.actors
+                           and _same_kind(e.actors[0], m.actors[0])
+                           and (m.place is None or e.place is None or m.place.entry == e.place.entry)), None)
         if target is None:
             events.append(m)
         else:
@@ -268,6 +300,19 @@ def _last_sentence(m: Mention) -> int:
     return max([m.sent_index] + [x.sent_index for x in m.extra])
 
 
+def _same_kind(a: Actor, b: Actor) -> bool:
+    """Same country and sector, and both groups (not one person and a counted crowd)."""
+    if a.country != b.country or a.sector != b.sector:
+        return False
+    if "person" in (a.attributes.get("kind"), b.attributes.get("kind")):
+        return _same_actor(a, b)
+    return a.attributes.get("count") in (None, b.attributes.get("count")) or b.attributes.get("count") is None
+
+
+def _head_word(a: Actor) -> str:
+    return fold(a.name).split()[-1].rstrip("s") if a.name.strip() else ""
+
+
 def _compatible_lists(a: list[Actor], b: list[Actor]) -> bool:
     return not a or not b or _same_actor(a[0], b[0])
 
@@ -275,6 +320,8 @@ def _compatible_lists(a: list[Actor], b: list[Actor]) -> bool:
 def _same_actor(a: Actor, b: Actor) -> bool:
     if fold(a.name) == fold(b.name):
         return True
+    if a.country == b.country and a.sector == b.sector and a.sector and _head_word(a) == _head_word(b):
+        return True  # "two journalists" and "the journalists"
     for x, y in ((a, b), (b, a)):
         # "the first female officer" and "Almiqi": one unnamed person and one named, nothing in conflict.
         if x.attributes.get("kind") == "person" and y.attributes.get("kind") != "person" and "count" not in y.attributes \
@@ -293,7 +340,7 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
     group = [m] + m.extra
     primary = m
     actors = _best_actors(group)
-    recipients = next((x.recipients for x in group if x.recipients), [])
+    recipients = _union(x.recipients for x in group)
     if not recipients and m.type.default_recipient and actors:
         recipients = _default_recipient(m.type.default_recipient, actors[0], ctx)
 
@@ -324,13 +371,21 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
         place=place_stage.to_place(place) if place is not None else None,
         attribution=attribution,
         negated=m.negated,
-        future=any(x.future for x in group) and not any(x.time and x.time.last < (published or date.max) for x in group),
+        future=any(x.future for x in group),
         hypothetical=all(x.hypothetical for x in group),
         confidence=round(min(confidence, 0.95), 2),
         evidence=evidence,
         mentions=mentions,
         ontology=ontology.name,
     )
+
+
+def _union(lists) -> list[Actor]:
+    out: dict[str, Actor] = {}
+    for actors in lists:
+        for a in actors:
+            out.setdefault(fold(a.name), a)
+    return list(out.values())
 
 
 def _best_actors(group: list[Mention]) -> list[Actor]:
@@ -393,8 +448,9 @@ def _date(group: list[Mention], sentences: list[SentenceInfo], ctx, actors: list
     # The previous sentence of the same paragraph usually sets the scene's time.
     for x in group:
         prev = sentences[x.sent_index - 1] if x.sent_index > 0 else None
-        if prev is not None and prev.paragraph == sentences[x.sent_index].paragraph and prev.times:
-            t = prev.times[-1]
+        past = [t for t in (prev.times if prev else []) if published is None or t.first <= published or x.future]
+        if prev is not None and prev.paragraph == sentences[x.sent_index].paragraph and past:
+            t = past[-1]
             return EventDate(start=t.first, end=t.last, precision=t.precision, source=DateSource.context, text=t.text)
     # A person's event is often dated where the article introduces the person.
     intro = _introduction(actors, sentences, ctx)

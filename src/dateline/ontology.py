@@ -26,6 +26,7 @@ class EventType:
     recipient_preps: set[str] = field(default_factory=set)
     noun_actor_preps: set[str] = field(default_factory=lambda: {"by"})
     default_recipient: dict | None = None
+    object_is_theme: bool = False
     modes: dict[str, set[str]] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
@@ -37,6 +38,7 @@ class EventType:
 class Ontology:
     name: str
     types: dict[str, EventType]
+    light_verbs: set[str] = field(default_factory=set)
 
     def verb_cues(self) -> dict[str, list[EventType]]:
         return _index(self.types.values(), "verbs")
@@ -87,7 +89,9 @@ def load(name_or_path: str = "plover") -> Ontology:
             recipient_preps=set(spec.get("recipient_preps", [])),
             noun_actor_preps=set(spec.get("noun_actor_preps", ["by"])) | {"by"},
             default_recipient=spec.get("default_recipient"),
+            object_is_theme=bool(spec.get("object_is_theme", False)),
             modes={k: {str(w).lower() for w in v} for k, v in (spec.get("modes") or {}).items()},
             examples=list(spec.get("examples", [])),
         )
-    return Ontology(name=data.get("name", path.stem), types=types)
+    light = set(data.get("light_verbs", [])) | (load(base).light_verbs if base else set())
+    return Ontology(name=data.get("name", path.stem), types=types, light_verbs=light)

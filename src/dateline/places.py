@@ -15,7 +15,8 @@ from .model import Place, PlacePrecision
 from .resources import load_yaml
 
 LOCATIVE_PREPS = {"in", "at", "to", "near", "from", "into", "outside", "around", "across", "towards", "toward",
-                  "through", "inside", "throughout", "within", "on", "between", "along", "over"}
+                  "through", "inside", "throughout", "within", "between", "along"}
+NOT_PLACES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 PLACE_NOUNS = {"city": "city", "town": "city", "village": "city", "capital": "city", "province": "admin1",
                "governorate": "admin1", "state": "admin1", "region": "admin1", "oblast": "admin1",
                "district": "admin1", "county": "admin1", "country": "country", "prefecture": "admin1"}
@@ -42,10 +43,16 @@ def country_mentions(doc: Doc) -> Counter:
     """How often the article names each country, by name or demonym: its country focus."""
     lex = _country_words()
     counts: Counter = Counter()
+    skip_to = -1
     for token in doc:
-        code = lex.get(token.text) or lex.get(f"{token.text} {token.nbor(1).text}" if token.i + 1 < len(doc) else "")
-        if code:
-            counts[code] += 1
+        if token.i <= skip_to:
+            continue
+        pair = f"{token.text} {token.nbor(1).text}" if token.i + 1 < len(doc) else ""
+        if pair in lex:  # "South Sudan" before "Sudan"
+            counts[lex[pair]] += 1
+            skip_to = token.i + 1
+        elif token.text in lex:
+            counts[lex[token.text]] += 1
     return counts
 
 
@@ -62,18 +69,26 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 continue
             if ent.label_ not in ("GPE", "LOC") and span.text.isupper():
                 continue  # an acronym in a locative phrase ("within the FSA") is an organisation
+            if not span.text[:1].isupper():
+                continue  # "into the bush": a common noun, whatever the tagger says
             if gaz.lookup(span.text):
                 found.append(Toponym(span, span.text, _hint(span)))
                 taken.update(range(span.start, span.end))
     # Proper nouns the model did not tag, when a locative preposition or a place noun governs them.
     for token in doc:
-        if token.i in taken or token.pos_ != "PROPN":
+        if token.i in taken or token.pos_ != "PROPN" or token.ent_type_ in NOT_PLACES or not token.text[:1].isupper():
             continue
         if token.dep_ == "compound" and token.head.lemma_.lower() not in PLACE_NOUNS:
             continue
         left = token.i
         while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].pos_ == "PROPN":
             left -= 1
+        # "Maarat al-Numan": the article and hyphen belong to the name.
+        full = left
+        while full > 1 and doc[full - 1].text in ("-", "al", "el", "an", "ad", "as", "ar", "at") and doc[full - 2].text[:1].isupper():
+            full -= 2 if doc[full - 1].text == "-" and doc[full - 2].lower_ in ("al", "el", "an", "ad", "as", "ar") else 1
+        if full < left and gaz.lookup(doc[full:token.i + 1].text):
+            left = full
         span = doc[left:token.i + 1]
         if any(i in taken for i in range(span.start, span.end)) or not _locative(span) or span.text.isupper():
             continue
@@ -87,14 +102,20 @@ def resolve(doc: Doc, toponyms: list[Toponym]) -> list[Toponym]:
     """Pick each toponym's entry: the article's countries and first-level divisions first, then size."""
     gaz = gazetteer.load()
     focus = country_mentions(doc)
-    # Unambiguous toponyms (one candidate, or a country name) add to the context before the rest.
+    # In an article that names its countries, a small place in a country it never names is a false match.
+    named = {c for c, n in focus.items() if n >= 1}
+    strict = any(n >= 2 for n in focus.values())
+    # Unambiguous toponyms in those countries add to the context before the rest are resolved.
     for t in toponyms:
         candidates = gaz.lookup(t.text)
-        if len(candidates) == 1 or candidates[0].kind == "country":
+        if len(candidates) == 1 and (candidates[0].country in named or not strict):
             focus[candidates[0].country] += 1
     admin1_in_text = {(e.country, e.admin1) for t in toponyms for e in gaz.lookup(t.text)[:1] if e.kind == "admin1"}
     for t in toponyms:
         candidates = gaz.lookup(t.text)
+        if strict:
+            candidates = [e for e in candidates if e.country in named or e.kind in ("country", "region")
+                          or e.population >= 1_000_000]
         if t.hint == "admin1" and not any(e.kind == "admin1" for e in candidates):
             candidates = candidates + _admin1_like(gaz, t.text, {e.country for e in candidates} | set(focus))
         t.entry = max(candidates, key=lambda e: _score(e, t, focus, admin1_in_text), default=None)
