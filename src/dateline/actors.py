@@ -215,6 +215,8 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
 
     org = match_org(span)
     attributes = phrase_attributes(span)
+    if head.tag_ in ("NNS", "NNPS") and org is None:
+        attributes["number"] = "plural"
     country = org["country"] if org else None
     sector = org["sector"] if org else None
     name = org["name"] if org else canonical(span)

@@ -27,6 +27,17 @@ class Found:
 
 
 def attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found | None:
+    found = _attribute(trigger, sent, sentence_level)
+    # "..., a figure that could not be independently verified" turns a report into a claim.
+    lowered = sent.text.lower()
+    for status, phrases in lexicon().get("sentence_markers", {}).items():
+        phrase = next((p for p in phrases if p in lowered), None)
+        if phrase and (found is None or found.status == AttributionStatus.reported):
+            return Found(AttributionStatus(status), phrase, found.source if found else None)
+    return found
+
+
+def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found | None:
     """The attribution that governs `trigger` in its sentence, if any.
 
     With `sentence_level`, the framing of the whole sentence: its main verb, and markers anywhere in it.
@@ -59,12 +70,7 @@ def attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found
         if token.lower_ in ("citing", "quoting") and token.dep_ in ("advcl", "prep", "acl"):
             obj = next((c for c in token.children if c.dep_ in ("dobj", "pobj")), None)
             return Found(AttributionStatus.reported, token.text, obj)
-    # 3. Phrases that qualify the whole sentence: "..., a figure that could not be independently verified".
-    lowered = sent.text.lower()
-    for status, phrases in lex.get("sentence_markers", {}).items():
-        if any(p in lowered for p in phrases):
-            return Found(AttributionStatus(status), next(p for p in phrases if p in lowered), None)
-    # 4. Markers with no named source: "allegedly", "purporting to show", "rumours"; a marker frames
+    # 3. Markers with no named source: "allegedly", "purporting to show", "rumours"; a marker frames
     # only the clause it stands in ("as news spread that X": X, not the main clause).
     for status in lex["precedence"]:
         for marker in lex["markers"].get(status, []):

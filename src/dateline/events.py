@@ -306,7 +306,11 @@ def _same_kind(a: Actor, b: Actor) -> bool:
         return False
     if "person" in (a.attributes.get("kind"), b.attributes.get("kind")):
         return _same_actor(a, b)
-    return a.attributes.get("count") in (None, b.attributes.get("count")) or b.attributes.get("count") is None
+    return _plural(a) == _plural(b) and a.attributes.get("count") == b.attributes.get("count")
+
+
+def _plural(a: Actor) -> bool:
+    return a.attributes.get("number") == "plural" or "count" in a.attributes
 
 
 def _head_word(a: Actor) -> str:
