@@ -198,6 +198,12 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
         if obj is None:
             return None
         head = obj
+    if head.pos_ == "PRON" and head.lower_ in ("they", "we", "it") and head.dep_ == "nsubj":
+        # "Police said they had arrested two suspects": the speaker is the doer.
+        speaker_verb = head.head.head if head.head.dep_ == "ccomp" else None
+        speaker = next((c for c in speaker_verb.children if c.dep_ == "nsubj"), None) if speaker_verb is not None else None
+        if speaker is not None and speaker.pos_ != "PRON":
+            return code_actor(speaker, ctx)
     if head.pos_ == "PRON":
         person = resolve_pronoun(head, ctx)
         if person is None:
@@ -211,7 +217,10 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
     if person is not None and head.i in ctx.person_at:
         return code_person(person, ctx, text=span.text)
     if head.lemma_.lower() in lex["facilities"] or head.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY"):
-        return None  # a base, a market, "last month": where or when, not who
+        # "a convoy of soldiers" is the soldiers; a base, a market, "last month" are where or when, not who.
+        of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        group = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        return code_actor(group, ctx) if group is not None else None
 
     org = match_org(span)
     attributes = phrase_attributes(span)
@@ -336,6 +345,8 @@ def _sector_of(head: Token, span: Span) -> str | None:
             if sector:
                 return sector
     sector = lex["head"].get(head.lemma_.lower()) or lex["head"].get(head.lower_)
+    if sector is None and head.tag_ in ("NNS", "NNPS") and head.lower_.endswith("s"):
+        sector = lex["head"].get(head.lower_[:-1])  # "Rebels" at the start of a sentence is tagged a name
     if sector:
         return sector
     # "the general coordinator of the military council": the office's own sector.

@@ -209,6 +209,15 @@ def _clause_verb(token: Token) -> Token:
     return token
 
 
+TEMPORAL_MARKS = {"when", "as", "after", "while", "before", "once"}
+
+
+def _temporal_clause_of(clause: Token, main: Token) -> bool:
+    """'killed when a bomb exploded on Monday': the when-clause dates the main clause's event."""
+    return clause.dep_ == "advcl" and clause.head == main and any(
+        c.dep_ in ("mark", "advmod") and c.lower_ in TEMPORAL_MARKS for c in clause.children)
+
+
 def _own_time(trigger: Token, info: SentenceInfo) -> TimeExpression | None:
     """The time expression of the trigger's own clause; one that dates a report ("reported on Monday") is not."""
     report_verbs = attr_stage.lexicon()["verb_status"]
@@ -224,7 +233,8 @@ def _own_time(trigger: Token, info: SentenceInfo) -> TimeExpression | None:
             governor = governor.head
         if governor.lemma_.lower() in report_verbs and governor != trigger:
             continue
-        if governor != clause and not (clause.dep_ in ("xcomp", "conj") and clause.head == governor):
+        if governor != clause and not (clause.dep_ in ("xcomp", "conj") and clause.head == governor) \
+                and not _temporal_clause_of(governor, clause):
             continue  # "signed on 9 March, ending two months of fighting": the date is the signing's
         distance = abs(token.root.i - trigger.i)
         if best_distance is None or distance < best_distance:
@@ -243,8 +253,11 @@ def _own_place(trigger: Token, sent: Span, toponyms: list, actor_heads: list[Tok
         if any(s.start <= t.start < s.end for s in actor_spans):
             continue
         node, hops = t.span.root, 0
-        while hops < 5 and node.i not in anchors and node.head is not node:
-            if node.dep_ in ("nsubj", "nsubjpass", "ccomp", "advcl", "relcl", "acomp", "xcomp") or (node.dep_ == "pobj" and node.head.lower_ in ("of", "by") and hops > 1):
+        while hops < 8 and node.i not in anchors and node.head is not node:
+            if node.dep_ == "advcl" and _temporal_clause_of(node, node.head):
+                node, hops = node.head, hops + 1
+                continue
+            if node.dep_ in ("nsubj", "nsubjpass", "ccomp", "advcl", "relcl", "acomp", "xcomp") or (node.dep_ == "pobj" and node.head.lower_ == "of" and hops > 1):
                 break
             node, hops = node.head, hops + 1
         if node.i in anchors:
@@ -258,10 +271,17 @@ def _attribution(found: attr_stage.Found, ctx, article: Article) -> Attribution:
         source_text = actor_stage.np_span(found.source).text
         source_actor = actor_stage.code_actor(found.source, ctx)
         # "The coordinator of the council, Khaled Bakkar, confirmed": the person is the source.
-        named = next((c for c in found.source.children if c.dep_ == "appos" and c.i in ctx.person_at), None)
+        named = next((c for c in found.source.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
         if named is not None:
-            source_actor = actor_stage.code_person(ctx.person_at[named.i], ctx)
-            source_text = f"{source_actor.name}, {actor_stage.canonical(actor_stage.np_span(found.source))}"
+            office = actor_stage.canonical(actor_stage.np_span(found.source))
+            if named.i in ctx.person_at:
+                source_actor = actor_stage.code_person(ctx.person_at[named.i], ctx)
+            elif source_actor is not None:
+                name = actor_stage.np_span(named).text
+                source_actor = source_actor.model_copy(update={"name": name, "attributes": {
+                    **source_actor.attributes, "kind": "person", "title": office}})
+            if source_actor is not None:
+                source_text = f"{source_actor.name}, {office}"
     return Attribution(status=found.status, source_text=source_text, source_actor=source_actor,
                        outlet=article.outlet, cue=found.cue)
 

@@ -75,9 +75,13 @@ def read_file(path: Path) -> Iterator[Ingested]:
         yield IngestError(str(path), f"could not parse: {type(exc).__name__}: {exc}")
 
 
+MIN_WORDS = 8  # shorter than one news sentence: a menu, a stub or an error page
+
+
 def _one(article: Article | None, source: str) -> Iterator[Ingested]:
-    if article is None or not article.text.strip():
-        yield IngestError(source, "no article text found after removing boilerplate")
+    words = len(article.text.split()) if article is not None else 0
+    if words < MIN_WORDS:
+        yield IngestError(source, f"no article text found after removing boilerplate ({words} words)")
     else:
         yield article
 
@@ -118,6 +122,11 @@ def decode(data: bytes) -> tuple[str | None, str]:
         return None, "binary file (NUL bytes), not text"
     try:
         return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Most non-UTF-8 English news is Windows-1252; a detector guesses badly on short texts.
+        return data.decode("cp1252"), ""
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes

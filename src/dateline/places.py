@@ -62,8 +62,10 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     metonyms = _metonyms()
     found: list[Toponym] = []
     taken: set[int] = set()
+    focus = set(country_mentions(doc))
     for ent in doc.ents:
-        if ent.label_ in ("GPE", "LOC", "FAC") or (ent.label_ in ("PERSON", "ORG", "NORP") and _locative(ent)):
+        if ent.label_ in ("GPE", "LOC", "FAC") or (ent.label_ in ("PERSON", "ORG", "NORP") and (
+                _locative(ent) or _known_town(gaz, ent, focus))):
             span = _trim(ent)
             if span is None or (span.text in metonyms and not _locative(span)):
                 continue
@@ -171,6 +173,12 @@ def _trim(span: Span) -> Span | None:
     while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].text in ("'s", "’s")):
         end -= 1
     return doc[start:end] if end > start else None
+
+
+def _known_town(gaz, ent: Span, focus: set) -> bool:
+    """'shelled Homs' (tagged a person): a one-word name of a sizeable place in a country the article names."""
+    return len(ent) == 1 and ent.root.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass") and any(
+        e.country in focus and e.kind in ("city", "admin1") and e.population >= 100_000 for e in gaz.lookup(ent.text))
 
 
 def _locative(span: Span) -> bool:

@@ -1,0 +1,59 @@
+import json
+
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from dateline.cli import app
+
+runner = CliRunner()
+
+
+def test_extract_prints_jsonl():
+    result = runner.invoke(app, ["extract", str(FIXTURES / "harbour-blast.txt")])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(l) for l in result.stdout.splitlines() if l.startswith("{")]
+    assert {"ASSAULT", "COERCE"} <= {e["type"] for e in events}
+    blast = next(e for e in events if e["type"] == "ASSAULT")
+    assert blast["place"]["name"] == "Mombasa" and blast["date"]["start"] == "2021-04-05"
+
+
+def test_ingest_twice_then_query(tmp_path):
+    db = tmp_path / "d.duckdb"
+    first = runner.invoke(app, ["ingest", str(FIXTURES), "--db", str(db)])
+    assert "3 added" in first.output.replace("\n", " ") or "added" in first.output
+    assert first.exit_code == 1  # broken.jsonl has bad lines: reported, the rest stored
+    assert "broken.jsonl:2" in first.output
+    again = runner.invoke(app, ["ingest", str(FIXTURES), "--db", str(db)])
+    assert "0 added" in again.output
+    listed = runner.invoke(app, ["events", "--db", str(db), "--format", "jsonl", "--country", "KEN"])
+    assert listed.exit_code == 0
+    assert all(json.loads(l) for l in listed.stdout.splitlines())
+    csv_out = runner.invoke(app, ["events", "--db", str(db), "--format", "csv", "--type", "ASSAULT"])
+    assert csv_out.stdout.splitlines()[0].startswith("id,article_id,type")
+
+
+def test_clear_errors():
+    missing = runner.invoke(app, ["events", "--db", "/nonexistent/x.duckdb"])
+    assert missing.exit_code == 2 and "no such database" in missing.output
+    bad_date = runner.invoke(app, ["events", "--db", str(FIXTURES / "harbour-blast.txt"), "--since", "yesterday"])
+    assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
+
+
+def test_schema():
+    result = runner.invoke(app, ["schema", "event"])
+    schema = json.loads(result.stdout)
+    assert {"actors", "recipients", "date", "place", "attribution", "evidence"} <= set(schema["properties"])
+
+
+def test_eval_on_a_small_gold(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "text": "Police arrested five activists in Harare on Monday, their lawyer said.",
+        "published_at": "2019-02-12",
+        "events": [{"type": "COERCE", "evidence": "Police arrested five activists",
+                    "actor": {"country": "ZWE", "sector": "COP"}, "recipient": {"country": "ZWE", "sector": "OPP"},
+                    "date": "2019-02-11", "place": {"name": "Harare", "country": "ZWE"}, "status": "reported"}]}) + "\n")
+    result = runner.invoke(app, ["eval", str(gold)])
+    assert result.exit_code == 0, result.output
+    row = next(l for l in result.stdout.splitlines() if "type" in l and "1.00" in l)
+    assert row
