@@ -202,8 +202,8 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
         # "Police said they had arrested two suspects": the speaker is the doer.
         speaker_verb = head.head.head if head.head.dep_ == "ccomp" else None
         speaker = next((c for c in speaker_verb.children if c.dep_ == "nsubj"), None) if speaker_verb is not None else None
-        if speaker is not None and speaker.pos_ != "PRON":
-            return code_actor(speaker, ctx)
+        if speaker is not None and speaker.pos_ != "PRON" and speaker.i < head.i:
+            return code_actor(speaker, ctx)  # only backwards: "They will meet, officials said" is not about officials
     if head.pos_ == "PRON":
         person = resolve_pronoun(head, ctx)
         if person is None:
@@ -216,6 +216,9 @@ def code_actor(head: Token, ctx: ArticleContext) -> Actor | None:
     span = np_span(head)
     if person is not None and head.i in ctx.person_at:
         return code_person(person, ctx, text=span.text)
+    place = next((t.entry for t in ctx.toponyms if t.start <= head.i < t.end), None)
+    if place is not None and place.kind != "country":
+        return None  # "withdraw from Malakal": a place, not an actor ("Kenya accused ..." is its government)
     if head.lemma_.lower() in lex["facilities"] or head.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY"):
         # "a convoy of soldiers" is the soldiers; a base, a market, "last month" are where or when, not who.
         of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
