@@ -57,3 +57,18 @@ def test_eval_on_a_small_gold(tmp_path):
     assert result.exit_code == 0, result.output
     row = next(l for l in result.stdout.splitlines() if "type" in l and "1.00" in l)
     assert row
+
+
+def test_report_escapes_article_text(tmp_path):
+    payload = tmp_path / "xss.txt"
+    payload.write_text("Title\n\nPublished 4 May 2021\n\nPolice arrested <script>alert(1)</script> protesters "
+                       "<img src=x onerror=alert(2)> in Nairobi on Monday, Kenyan police said.\n")
+    db = tmp_path / "x.duckdb"
+    runner.invoke(app, ["ingest", str(payload), "--db", str(db)])
+    page = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", str(db), "--output", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert "COERCE" in html and "<mark>arrested</mark>" in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html

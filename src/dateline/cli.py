@@ -197,8 +197,24 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, help="Gold JSONL (defau
 
 
 @app.command()
-def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file.")):
-    """Code the bundled example articles into the database and print a summary."""
+def report(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+           output: Path = typer.Option(Path("dateline-report.html"), "--output", "-o", help="HTML file to write.")):
+    """Write a self-contained HTML page of the stored events with their evidence sentences."""
+    from .report import render
+    from .store import Store
+
+    if not db.exists():
+        _fail(f"{db}: no such database (run `dateline ingest` first)")
+    with Store(db, read_only=True) as store:
+        found = store.events()
+    output.write_text(render(found, title=f"dateline: {db.name}"), encoding="utf-8")
+    err.print(f"wrote {output} ({len(found)} events)")
+
+
+@app.command()
+def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+         page: Path = typer.Option(Path("dateline-report.html"), "--page", help="HTML report to write.")):
+    """Code the bundled example articles into the database, print a summary and write an HTML report."""
     from .resources import examples_dir
     from .store import Store
 
@@ -214,6 +230,10 @@ def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB f
     for row in summary:
         table.add_row(*(str(x) for x in row))
     out.print(table)
+    from .report import render
+
+    page.write_text(render(found, title=f"dateline: {db.name}"), encoding="utf-8")
+    err.print(f"open {page.resolve()} in a browser for the events with their evidence")
 
 
 @app.callback(invoke_without_command=True)
