@@ -64,6 +64,7 @@ class ArticleContext:
     toponyms: list
     persons: dict[str, Person]
     person_at: dict[int, Person]
+    memo: dict = field(default_factory=dict)
 
     @property
     def focus_country(self) -> str | None:

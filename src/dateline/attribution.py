@@ -8,6 +8,7 @@ from functools import lru_cache
 from spacy.tokens import Span, Token
 
 from .model import AttributionStatus
+from .nlp import clause_verb
 from .resources import load_yaml
 
 
@@ -78,9 +79,7 @@ def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Foun
             for token in sent:
                 if token.lower_ != words[0] or [t.lower_ for t in token.doc[token.i:token.i + len(words)]] != words:
                     continue
-                scope = token.doc[token.i + len(words) - 1]
-                while scope.pos_ not in ("VERB", "AUX") and scope.head is not scope:
-                    scope = scope.head
+                scope = clause_verb(token.doc[token.i + len(words) - 1])
                 if sentence_level or trigger in scope.subtree or scope in trigger.ancestors:
                     return Found(AttributionStatus(status), marker, None)
     return None

@@ -13,7 +13,7 @@ from . import places as place_stage
 from .gazetteer import fold
 from .model import (Actor, Article, Attribution, AttributionStatus, DatePrecision, DateSource, Event, EventDate,
                     Evidence, stable_id)
-from .nlp import paragraph_index
+from .nlp import clause_verb, paragraph_index
 from .ontology import EventType, Ontology
 from .times import TimeExpression, find_times
 
@@ -203,12 +203,6 @@ def _noun_arguments(noun: Token, etype: EventType, light_verbs: set[str]) -> tup
     return actor_heads, recipients
 
 
-def _clause_verb(token: Token) -> Token:
-    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
-        token = token.head
-    return token
-
-
 TEMPORAL_MARKS = {"when", "as", "after", "while", "before", "once"}
 
 
@@ -221,16 +215,14 @@ def _temporal_clause_of(clause: Token, main: Token) -> bool:
 def _own_time(trigger: Token, info: SentenceInfo) -> TimeExpression | None:
     """The time expression of the trigger's own clause; one that dates a report ("reported on Monday") is not."""
     report_verbs = attr_stage.lexicon()["verb_status"]
-    clause = _clause_verb(trigger)
+    clause = clause_verb(trigger)
     best, best_distance = None, None
     for t in info.times:
         token = trigger.doc.char_span(info.span.start_char + t.start, info.span.start_char + t.end,
                                       alignment_mode="expand")
         if token is None:
             continue
-        governor = token.root
-        while governor.pos_ not in ("VERB", "AUX") and governor.head is not governor:
-            governor = governor.head
+        governor = clause_verb(token.root)
         if governor.lemma_.lower() in report_verbs and governor != trigger:
             continue
         if governor != clause and not (clause.dep_ in ("xcomp", "conj") and clause.head == governor) \
@@ -374,12 +366,14 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
     attribution = _attribution_of(group, sentences, ctx, actors, article)
     place = next((x.place for x in group if x.place is not None), None)
 
+    def evidence_of(x: Mention) -> Evidence:
+        sent = sentences[x.sent_index].span
+        return Evidence(article_id=article.id, sentence=sent.text, start=sent.start_char, end=sent.end_char,
+                        trigger=x.trigger.text)
+
     sent = sentences[primary.sent_index].span
-    evidence = Evidence(article_id=article.id, sentence=sent.text, start=sent.start_char, end=sent.end_char,
-                        trigger=primary.trigger.text)
-    mentions = [Evidence(article_id=article.id, sentence=sentences[x.sent_index].span.text,
-                         start=sentences[x.sent_index].span.start_char, end=sentences[x.sent_index].span.end_char,
-                         trigger=x.trigger.text) for x in m.extra]
+    evidence = evidence_of(primary)
+    mentions = [evidence_of(x) for x in m.extra]
     confidence = 0.45 + 0.15 * bool(actors) + 0.1 * bool(recipients) + 0.1 * bool(event_date and event_date.source == DateSource.text) \
         + 0.05 * bool(place) + 0.05 * min(len(m.extra), 2)
     mode = next((x.type.mode_of(x.cue) for x in group if x.type.mode_of(x.cue)), None)
@@ -440,6 +434,13 @@ def _default_recipient(rule: dict, actor: Actor, ctx) -> list[Actor]:
 
 
 def _article_actors(ctx, sector: str, country: str) -> list[Actor]:
+    key = ("article_actors", sector, country)
+    if key not in ctx.memo:  # asked once per event; the answer is the article's
+        ctx.memo[key] = _find_article_actors(ctx, sector, country)
+    return ctx.memo[key]
+
+
+def _find_article_actors(ctx, sector: str, country: str) -> list[Actor]:
     found: dict[str, tuple[int, Actor]] = {}
     heads = actor_stage.lexicon()["head"]
     for token in ctx.doc:

@@ -37,6 +37,13 @@ def parse_many(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[D
     yield from load().pipe(texts, batch_size=batch_size)
 
 
+def clause_verb(token):
+    """The verb of the clause a token stands in (the token itself if it is one)."""
+    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
+        token = token.head
+    return token
+
+
 def paragraph_index(doc: Doc) -> list[int]:
     """The paragraph number of each sentence (paragraphs are separated by blank lines)."""
     numbers, current, last_end = [], 0, 0
