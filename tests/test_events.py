@@ -120,3 +120,9 @@ def test_bad_ontology_file_is_a_clear_error(tmp_path):
     bad.write_text("types:\n  X: {definition: no cues}\n")
     with pytest.raises(OntologyError, match="needs at least one cue"):
         load(str(bad))
+
+
+def test_quantified_subject_is_the_actor(code):
+    e = one(code("Thousands of farmers protested in Lahore on Friday against new taxes, Pakistani police said."), "PROTEST")
+    assert e.actors and (e.actors[0].country, e.actors[0].sector) == ("PAK", "CVL")
+    assert not e.recipients or e.recipients[0].sector != "CVL"

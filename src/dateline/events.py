@@ -174,7 +174,9 @@ def _verb_arguments(verb: Token, etype: EventType) -> tuple[list[Token], list[To
         actor_heads += subj
         if not etype.object_is_theme:
             recipients += [c for c in children if c.dep_ == "dobj"]
-    if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN"):
+    if verb.dep_ == "acl" and not actor_heads and verb.head.lower_ in actor_stage.QUANTIFIERS:
+        actor_heads.append(verb.head)  # "Hundreds of residents protested", parsed as a modified noun
+    elif verb.dep_ == "acl" and verb.tag_ == "VBN" and verb.head.pos_ in ("NOUN", "PROPN"):
         recipients.append(verb.head)  # "a regime condemned by ...": the noun is the target
     for prep in children:
         if prep.dep_ == "prep" and prep.lower_ in etype.recipient_preps:
