@@ -60,6 +60,9 @@ def extract(files: List[Path] = typer.Argument(..., help="Text, HTML or JSONL fi
                 sys.stdout.write(event.model_dump_json() + "\n")
     except OntologyError as exc:
         _fail(str(exc))
+    except BrokenPipeError:  # `dateline extract ... | head`: the reader has what it wanted
+        sys.stderr.close()
+        raise typer.Exit(0)
     if errors and not articles:
         raise typer.Exit(1)
 
