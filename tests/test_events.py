@@ -126,3 +126,17 @@ def test_quantified_subject_is_the_actor(code):
     e = one(code("Thousands of farmers protested in Lahore on Friday against new taxes, Pakistani police said."), "PROTEST")
     assert e.actors and (e.actors[0].country, e.actors[0].sector) == ("PAK", "CVL")
     assert not e.recipients or e.recipients[0].sector != "CVL"
+
+
+def test_self_report_and_participle_marker_are_claims(code):
+    events = code("A video was posted online on Sunday by a Libyan television channel purporting to show a pilot, "
+                  "identifying himself as Salem Farouk.\n\nHe said he had defected from the Libyan air force.")
+    e = one(events, "DEFECT")
+    assert e.actors[0].name == "Salem Farouk"
+    # His own word about his own act, in the video: a claim, by him.
+    assert e.attribution.status == AttributionStatus.claimed and e.attribution.source_text == "Salem Farouk"
+    accuse = code("A video was posted online on Sunday by a Libyan television channel purporting to show a pilot, "
+                  "identifying himself as Salem Farouk.\n\nHe described the government as criminal.")
+    e = one(accuse, "ACCUSE")
+    assert e.attribution.status == AttributionStatus.claimed and "channel" in e.attribution.source_text
+    assert e.date.start.isoformat() == "2021-03-07"

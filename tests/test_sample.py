@@ -23,7 +23,7 @@ def test_worked_example():
     assert almiqi.date.start.isoformat() == "2012-10-10" and officers.date.start.isoformat() == "2012-10-09"
     for e in (almiqi, officers):
         assert (e.recipients[0].country, e.recipients[0].sector) == ("SYR", "GOV")
-    assert almiqi.attribution.status.value == "claimed"
+    assert almiqi.attribution.status.value == "claimed" and almiqi.attribution.source_actor.sector == "MED"
     assert officers.attribution.status.value == "confirmed" and "Khaled Bakkar" in officers.attribution.source_text
     fighting = next(e for e in events if e.type == "ASSAULT")
     assert fighting.place.gazetteer_id == "173364" and fighting.place.admin1 == "Latakia"

@@ -99,6 +99,18 @@ def _person_spans(doc: Doc) -> list[Span]:
         if len(tokens) == 1 and places.country_of_word(tokens[0].text):
             continue
         spans.append(doc[tokens[0].i:tokens[-1].i + 1])
+    # "identifying herself as X", "a man named X": a person's name whatever the tagger called it.
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    for token in doc:
+        if token.pos_ != "PROPN" or token.dep_ == "compound" or token.i in taken:
+            continue
+        introducer = token.head.head if token.dep_ == "pobj" and token.head.lower_ == "as" else token.head
+        if introducer.lemma_.lower() in ("identify", "introduce", "name", "call") and (
+                token.dep_ == "pobj" or token.dep_ in ("oprd", "dobj", "attr")):
+            left = token.i
+            while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].pos_ == "PROPN":
+                left -= 1
+            spans.append(doc[left:token.i + 1])
     return spans
 
 

@@ -25,6 +25,7 @@ class Found:
     status: AttributionStatus
     cue: str
     source: Token | None = None  # head of the source phrase, when the text names one
+    kind: str = "verb"  # verb ("X said"), according (to X), or marker ("allegedly", "purporting to show")
 
 
 def attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found | None:
@@ -34,7 +35,7 @@ def attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Found
     for status, phrases in lexicon().get("sentence_markers", {}).items():
         phrase = next((p for p in phrases if p in lowered), None)
         if phrase and (found is None or found.status == AttributionStatus.reported):
-            return Found(AttributionStatus(status), phrase, found.source if found else None)
+            return Found(AttributionStatus(status), phrase, found.source if found else None, "marker")
     return found
 
 
@@ -46,7 +47,10 @@ def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Foun
     lex = lexicon()
     root = sent.root
     if sentence_level and root.pos_ in ("VERB", "AUX") and lex["verb_status"].get(root.lemma_.lower()):
-        return Found(AttributionStatus(lex["verb_status"][root.lemma_.lower()]), root.text, _subject(root))
+        found = Found(AttributionStatus(lex["verb_status"][root.lemma_.lower()]), root.text, _subject(root))
+        marker = _marker(trigger, sent, True) if found.status == AttributionStatus.reported else None
+        # "A video was posted ... purporting to show": the marker says more than the verb.
+        return marker if marker is not None and marker.status != AttributionStatus.reported else found
     # 1. A reporting verb above the trigger: "X confirmed the defections", "X said troops attacked".
     node, steps = trigger, 0
     while steps < 6:
@@ -67,12 +71,17 @@ def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Foun
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor(1).lower_ == "to":
             pobj = next((c for c in token.nbor(1).children if c.dep_ == "pobj"), None)
-            return Found(AttributionStatus.reported, "according to", pobj)
+            return Found(AttributionStatus.reported, "according to", pobj, "according")
         if token.lower_ in ("citing", "quoting") and token.dep_ in ("advcl", "prep", "acl"):
             obj = next((c for c in token.children if c.dep_ in ("dobj", "pobj")), None)
-            return Found(AttributionStatus.reported, token.text, obj)
-    # 3. Markers with no named source: "allegedly", "purporting to show", "rumours"; a marker frames
-    # only the clause it stands in ("as news spread that X": X, not the main clause).
+            return Found(AttributionStatus.reported, token.text, obj, "according")
+    return _marker(trigger, sent, sentence_level)
+
+
+def _marker(trigger: Token, sent: Span, sentence_level: bool) -> Found | None:
+    """Markers with no named source: "allegedly", "purporting to show", "rumours"; a marker frames
+    only the clause it stands in ("as news spread that X": X, not the main clause)."""
+    lex = lexicon()
     for status in lex["precedence"]:
         for marker in lex["markers"].get(status, []):
             words = marker.split()
@@ -81,7 +90,9 @@ def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Foun
                     continue
                 scope = clause_verb(token.doc[token.i + len(words) - 1])
                 if sentence_level or trigger in scope.subtree or scope in trigger.ancestors:
-                    return Found(AttributionStatus(status), marker, None)
+                    # "a video ... purporting to show": the thing the participle describes makes the claim.
+                    claimant = scope.head if scope.dep_ == "acl" and scope.head.pos_ in ("NOUN", "PROPN") else None
+                    return Found(AttributionStatus(status), marker, claimant, "marker")
     return None
 
 

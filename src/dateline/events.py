@@ -366,6 +366,11 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
     recipients = [_fuller_name(a, ctx) for a in recipients]
     event_date = _date(group, sentences, ctx, actors, published)
     attribution = _attribution_of(group, sentences, ctx, actors, article)
+    source = attribution.source_actor
+    if attribution.status == AttributionStatus.reported and source is not None and actors \
+            and source.attributes.get("kind") == "person" and fold(source.name) == fold(actors[0].name):
+        # "He said he had defected": an actor's word about its own act is a claim.
+        attribution = attribution.model_copy(update={"status": AttributionStatus.claimed, "source_text": source.name})
     place = next((x.place for x in group if x.place is not None), None)
 
     def evidence_of(x: Mention) -> Evidence:
@@ -513,11 +518,11 @@ def _attribution_of(group: list[Mention], sentences: list[SentenceInfo], ctx, ac
     for x in group:
         prev = sentences[x.sent_index - 1] if x.sent_index > 0 else None
         if prev is not None and prev.paragraph == sentences[x.sent_index].paragraph and prev.attribution \
-                and prev.attribution.source is None and prev.attribution.status != AttributionStatus.reported:
-            return Attribution(status=prev.attribution.status, outlet=article.outlet, cue=prev.attribution.cue)
+                and prev.attribution.kind == "marker" and prev.attribution.status != AttributionStatus.reported:
+            return _attribution(prev.attribution, ctx, article)
     intro = _introduction(actors, sentences, ctx)
-    if intro is not None and intro.attribution is not None and intro.attribution.source is None:
-        return Attribution(status=intro.attribution.status, outlet=article.outlet, cue=intro.attribution.cue)
+    if intro is not None and intro.attribution is not None and intro.attribution.kind == "marker":
+        return _attribution(intro.attribution, ctx, article)
     return Attribution(status=AttributionStatus.reported, outlet=article.outlet)
 
 
