@@ -66,7 +66,6 @@ def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Foun
             else:
                 return Found(AttributionStatus(status), head.text, _subject(head))
         node, steps = head, steps + 1
-    # The trigger is itself a reporting verb's complement noun with no clause: "confirmed the defection".
     # 2. "according to X", "citing X" anywhere in the sentence.
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor(1).lower_ == "to":

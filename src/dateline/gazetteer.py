@@ -65,7 +65,15 @@ class Gazetteer:
         return [self.entries[i] for i in (hits or [])]
 
     def admin1_of(self, countries: set) -> list[Entry]:
-        return [e for e in self.entries if e.kind == "admin1" and e.country in countries]
+        # Built on first use (not pickled with the index): a scan of every entry per call was the cost.
+        by_country = self.__dict__.get("_admin1_by_country")
+        if by_country is None:
+            by_country = defaultdict(list)
+            for e in self.entries:
+                if e.kind == "admin1":
+                    by_country[e.country].append(e)
+            self.__dict__["_admin1_by_country"] = by_country
+        return [e for c in sorted(c for c in countries if c) for e in by_country.get(c, [])]
 
     def country(self, alpha3: str | None) -> Entry | None:
         return self.countries.get(alpha3) if alpha3 else None

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
@@ -40,7 +41,16 @@ class Toponym:
 
 
 def country_mentions(doc: Doc) -> Counter:
-    """How often the article names each country, by name or demonym: its country focus."""
+    """How often the article names each country, by name or demonym: its country focus.
+
+    Counted once per parsed article (places and actors both ask); callers get their own copy to add to.
+    """
+    if "dateline_country_mentions" not in doc.user_data:
+        doc.user_data["dateline_country_mentions"] = _count_country_mentions(doc)
+    return Counter(doc.user_data["dateline_country_mentions"])
+
+
+def _count_country_mentions(doc: Doc) -> Counter:
     lex = _country_words()
     counts: Counter = Counter()
     skip_to = -1
@@ -206,24 +216,20 @@ def _hint(span: Span) -> str | None:
     return None
 
 
-_cache: dict[str, object] = {}
-
-
+@lru_cache(maxsize=1)
 def _country_words() -> dict[str, str]:
-    if "words" not in _cache:
-        gaz = gazetteer.load()
-        words: dict[str, str] = {}
-        for code, entry in gaz.countries.items():
-            words[entry.name] = code
-        for code, data in (load_yaml("lexicons/countries.yaml") or {}).items():
-            for word in (data.get("names") or []) + (data.get("demonyms") or []) + (data.get("metonyms") or []):
-                words[word] = code
-        _cache["words"] = words
-    return _cache["words"]
+    words: dict[str, str] = {}
+    for code, entry in gazetteer.load().countries.items():
+        words[entry.name] = code
+    for code, data in (load_yaml("lexicons/countries.yaml") or {}).items():
+        for word in (data.get("names") or []) + (data.get("demonyms") or []) + (data.get("metonyms") or []):
+            words[word] = code
+    return words
 
 
-def _metonyms() -> set[str]:
-    return {m for d in (load_yaml("lexicons/countries.yaml") or {}).values() for m in (d.get("metonyms") or [])}
+@lru_cache(maxsize=1)
+def _metonyms() -> frozenset[str]:
+    return frozenset(m for d in (load_yaml("lexicons/countries.yaml") or {}).values() for m in (d.get("metonyms") or []))
 
 
 def country_of_word(word: str) -> str | None:
