@@ -45,18 +45,45 @@ def test_schema():
     assert {"actors", "recipients", "date", "place", "attribution", "evidence"} <= set(schema["properties"])
 
 
-def test_eval_on_a_small_gold(tmp_path):
-    gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({
-        "text": "Police arrested five activists in Harare on Monday, their lawyer said.",
-        "published_at": "2019-02-12",
-        "events": [{"type": "COERCE", "evidence": "Police arrested five activists",
-                    "actor": {"country": "ZWE", "sector": "COP"}, "recipient": {"country": "ZWE", "sector": "OPP"},
-                    "date": "2019-02-11", "place": {"name": "Harare", "country": "ZWE"}, "status": "reported"}]}) + "\n")
-    result = runner.invoke(app, ["eval", str(gold)])
+def _small_gold(path, acled=True):
+    event = {"type": "COERCE", "evidence": "Police arrested five activists",
+             "actor": {"country": "ZWE", "sector": "COP"}, "recipient": {"country": "ZWE", "sector": "OPP"},
+             "date": "2019-02-11", "place": {"name": "Harare", "country": "ZWE"}, "status": "reported"}
+    if acled:
+        event["types"] = {"acled": "ARRESTS"}
+    records = [{"text": "Police arrested five activists in Harare on Monday, their lawyer said.",
+                "published_at": "2019-02-12", "events": [event]},
+               {"text": "The central bank kept interest rates unchanged on Monday, citing slowing inflation.",
+                "published_at": "2019-02-12", "events": []}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_eval_events_per_ontology(tmp_path):
+    gold = _small_gold(tmp_path / "gold.jsonl")
+    for ontology, label in (("plover", "COERCE"), ("acled", "ARRESTS")):
+        result = runner.invoke(app, ["eval", "events", str(gold), "--ontology", ontology])
+        assert result.exit_code == 0, result.output
+        assert "event-type macro-F1 1.000, weighted-F1 1.000" in result.stdout
+        assert "actor country+sector accuracy 1.000 (1/1" in result.stdout
+        assert "confusion matrix" in result.stdout and label in result.stdout
+
+
+def test_eval_events_scores_a_false_event(tmp_path):
+    gold = _small_gold(tmp_path / "gold.jsonl")
+    records = [json.loads(l) for l in gold.read_text().splitlines()]
+    records[0]["events"] = []  # now the arrest is not in the gold: coding it is a false event
+    gold.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = runner.invoke(app, ["eval", "events", str(gold)])
     assert result.exit_code == 0, result.output
-    row = next(l for l in result.stdout.splitlines() if "type" in l and "1.00" in l)
-    assert row
+    assert "event-type macro-F1 0.000" in result.stdout
+
+
+def test_eval_events_needs_labels_for_the_ontology(tmp_path):
+    gold = _small_gold(tmp_path / "gold.jsonl", acled=False)
+    result = runner.invoke(app, ["eval", "events", str(gold), "--ontology", "acled"])
+    assert result.exit_code == 2
+    assert "no type for ontology" in result.output and "'acled'" in result.output
 
 
 def test_report_escapes_article_text(tmp_path):

@@ -20,7 +20,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 200)
 
-OntologyOpt = typer.Option("plover", "--ontology", help="plover, or the path of an ontology YAML file.")
+OntologyOpt = typer.Option("plover", "--ontology", help="plover, acled, or the path of an ontology YAML file.")
+CoderOpt = typer.Option("hybrid", "--coder", help="hybrid (ontology cues + sentence classifier) or cue (cues alone).")
 
 
 def _fail(message: str, code: int = 2):
@@ -45,20 +46,20 @@ def _articles(paths: list[Path]):
 
 @app.command()
 def extract(files: List[Path] = typer.Argument(..., help="Text, HTML or JSONL files, or folders."),
-            ontology: str = OntologyOpt):
+            ontology: str = OntologyOpt, coder: str = CoderOpt):
     """Print the events of FILES as JSON lines (nothing is stored)."""
     from .ontology import OntologyError
     from .pipeline import code_many
 
     articles, errors = _articles(files)
     try:
-        for result in code_many(articles, ontology):
+        for result in code_many(articles, ontology, coder=coder):
             if result.error:
                 err.print(f"[yellow]failed[/yellow] {result.article.source_path}: {result.error}")
                 continue
             for event in result.events:
                 sys.stdout.write(event.model_dump_json() + "\n")
-    except OntologyError as exc:
+    except (OntologyError, ValueError) as exc:
         _fail(str(exc))
     except BrokenPipeError:  # `dateline extract ... | head`: the reader has what it wanted
         sys.stderr.close()
@@ -71,20 +72,25 @@ def extract(files: List[Path] = typer.Argument(..., help="Text, HTML or JSONL fi
 def ingest(paths: List[Path] = typer.Argument(..., help="Text, HTML or JSONL files, or folders."),
            db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file (created if missing)."),
            ontology: str = OntologyOpt,
+           coder: str = CoderOpt,
            batch_size: int = typer.Option(32, help="Articles per spaCy batch.")):
     """Code articles into the database; an article already stored is skipped, a bad file is reported."""
-    stats = run_ingest(paths, db, ontology, batch_size)
+    stats = run_ingest(paths, db, ontology, batch_size, coder=coder)
     if stats["errors"]:
         raise typer.Exit(1)
 
 
-def run_ingest(paths, db, ontology="plover", batch_size=32, quiet=False) -> dict:
+def run_ingest(paths, db, ontology="plover", batch_size=32, quiet=False, coder="hybrid") -> dict:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from .ontology import OntologyError, load
     from .pipeline import code_many
     from .store import Store, StoreError
 
+    from .pipeline import CODERS
+
+    if coder not in CODERS:
+        _fail(f"unknown coder {coder!r}: use one of {', '.join(CODERS)}")
     try:
         load(ontology)
     except OntologyError as exc:
@@ -102,7 +108,7 @@ def run_ingest(paths, db, ontology="plover", batch_size=32, quiet=False) -> dict
         stats["already_stored"] = len(articles) - len(pending)
         progress.advance(task, stats["already_stored"])
         for start in range(0, len(pending), batch_size):
-            for result in code_many(pending[start:start + batch_size], ontology, batch_size):
+            for result in code_many(pending[start:start + batch_size], ontology, batch_size, coder=coder):
                 progress.advance(task)
                 if result.error:
                     msg = f"{result.article.source_path}: coding failed: {result.error}"
@@ -184,19 +190,81 @@ def schema(model: str = typer.Argument("event", help="event, article, actor, pla
     print(json.dumps(MODELS[model.lower()].model_json_schema(), indent=2))
 
 
-@app.command("eval")
-def evaluate(gold: Optional[Path] = typer.Argument(None, help="Gold JSONL (default: the bundled example gold)."),
-             ontology: str = OntologyOpt,
-             details: bool = typer.Option(False, "--details", help="Print every gold/predicted pair.")):
-    """Score the coder against a gold file: precision, recall and F1 per field."""
-    from .evaluate import evaluate_file, report
+eval_app = typer.Typer(no_args_is_help=True, help="Score a stage against a gold file.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("events")
+def eval_events(gold: Optional[List[Path]] = typer.Argument(
+                    None, help="Gold JSONL file(s) (default: the bundled development gold, sentences and articles)."),
+                ontology: str = OntologyOpt,
+                coder: str = CoderOpt,
+                matrix: bool = typer.Option(True, "--matrix/--no-matrix", help="Print the confusion matrix."),
+                details: bool = typer.Option(False, "--details", help="Print every gold/predicted pair.")):
+    """Score the event coder: per-type P/R/F1, macro and weighted F1, confusion matrix, and each field."""
+    from .evaluate import confusion_report, evaluate_file, report, summary_lines, type_report
+    from .ontology import OntologyError
     from .resources import examples_dir
 
-    gold = gold or examples_dir() / "gold.jsonl"
-    if not gold.exists():
-        _fail(f"{gold}: no such gold file")
-    scores = evaluate_file(gold, ontology, details=details, console=out)
-    out.print(report(scores, title=f"{gold.name} ({ontology})"))
+    gold = gold or [examples_dir() / "sentences.jsonl", examples_dir() / "gold.jsonl"]
+    for path in gold:
+        if not path.exists():
+            _fail(f"{path}: no such gold file")
+    try:
+        scores = evaluate_file(gold, ontology, details=details, console=out, coder=coder)
+    except (OntologyError, ValueError) as exc:
+        _fail(str(exc))
+    title = f"{', '.join(p.name for p in gold)} ({ontology}, {coder})"
+    out.print(type_report(scores, title))
+    if matrix:
+        out.print(confusion_report(scores))
+    out.print(report(scores, title=title))
+    for line in summary_lines(scores):
+        out.print(line)
+
+
+ontology_app = typer.Typer(no_args_is_help=True, help="Inspect and check event ontologies.")
+app.add_typer(ontology_app, name="ontology")
+
+
+@ontology_app.command("show")
+def ontology_show(ontology: str = typer.Argument("plover", help="plover, acled, or an ontology YAML file.")):
+    """List an ontology's types: group, label, definition, number of cues and of examples."""
+    from .ontology import OntologyError, load
+
+    try:
+        onto = load(ontology)
+    except OntologyError as exc:
+        _fail(str(exc))
+    table = Table(title=f"{onto.name}: {len(onto.types)} types ({onto.source})")
+    for col in ("type", "group", "label", "cameo", "cues", "examples", "definition"):
+        table.add_column(col)
+    for t in onto.types.values():
+        cues = len(t.verbs) + len(t.nouns) + len(t.phrases)
+        table.add_row(t.name, t.group or "", t.label, t.cameo or "", str(cues), str(len(t.examples)), t.definition)
+    out.print(table)
+    out.print(f"{len(onto.negatives)} negative example sentences")
+
+
+@ontology_app.command("check")
+def ontology_check(ontology: str = typer.Argument(..., help="plover, acled, or an ontology YAML file.")):
+    """Load an ontology, report problems, and cross-validate its sentence classifier on its own examples."""
+    from .classifier import cross_validate
+    from .ontology import OntologyError, load
+
+    try:
+        onto = load(ontology)
+    except OntologyError as exc:
+        _fail(str(exc))
+    thin = [t.name for t in onto.types.values() if len(t.examples) < 5]
+    if thin:
+        err.print(f"[yellow]warning:[/yellow] fewer than 5 example sentences (the classifier learns little): {', '.join(thin)}")
+    folds = min(5, min((len(t.examples) for t in onto.types.values()), default=0) or 2)
+    if folds >= 2 and onto.negatives:
+        out.print(f"{onto.name}: {len(onto.types)} types; classifier {folds}-fold accuracy on its examples: "
+                  f"{cross_validate(onto, folds):.3f}")
+    else:
+        out.print(f"{onto.name}: {len(onto.types)} types; too few examples to cross-validate")
 
 
 @app.command()

@@ -14,7 +14,7 @@ from .gazetteer import fold
 from .model import (Actor, Article, Attribution, AttributionStatus, DatePrecision, DateSource, Event, EventDate,
                     Evidence, stable_id)
 from .nlp import clause_verb, paragraph_index
-from .ontology import EventType, Ontology
+from .ontology import NONE, EventType, Ontology
 from .times import TimeExpression, find_times
 
 GENERIC_DETERMINERS = {"any", "no", "every", "more", "such", "each", "further", "future", "other", "similar",
@@ -38,6 +38,8 @@ class Mention:
     future: bool = False
     hypothetical: bool = False
     anaphoric: bool = False
+    coder: str = "cue"
+    model_score: float | None = None
     extra: list["Mention"] = field(default_factory=list)
 
 
@@ -49,7 +51,9 @@ class SentenceInfo:
     attribution: attr_stage.Found | None = None
 
 
-def code_article(article: Article, doc: Doc, ontology: Ontology, toponyms: list | None = None) -> list[Event]:
+def code_article(article: Article, doc: Doc, ontology: Ontology, toponyms: list | None = None,
+                 sentence_scores: list[dict[str, float]] | None = None) -> list[Event]:
+    """Code one parsed article; `sentence_scores` are the classifier's type probabilities per sentence, if any."""
     if toponyms is None:
         toponyms = place_stage.extract_places(doc)
     ctx = actor_stage.build_context(doc, toponyms)
@@ -59,57 +63,213 @@ def code_article(article: Article, doc: Doc, ontology: Ontology, toponyms: list 
     mentions: list[Mention] = []
     for index, info in enumerate(sentences):
         info.attribution = attr_stage.attribute(info.span.root, info.span, sentence_level=True)
-        for trigger, etype, cue in find_triggers(info.span, ontology):
-            mention = build_mention(trigger, etype, cue, index, info, ctx, toponyms, article, ontology.light_verbs)
+        scores = sentence_scores[index] if sentence_scores else None
+        found = []
+        for trigger, candidates, cue in find_triggers(info.span, ontology):
+            mention = build_mention(trigger, candidates, cue, index, info, ctx, toponyms, article,
+                                    ontology.light_verbs, scores)
             if mention is not None:
-                mentions.append(mention)
+                found.append(mention)
+        found = _drop_themes(_drop_embedded_content(found))
+        if scores is not None:
+            found = classifier_stage_filter(found, scores, info, index, ctx, toponyms, article, ontology)
+        mentions += found
     merged = merge_mentions(mentions, ctx)
     return [finalize(m, sentences, ctx, article, ontology, published) for m in merged]
+
+
+# How the learned sentence classifier and the cues combine (tuned on the development gold, see docs/coder.md).
+MODEL_ONLY = 0.75   # no cue fired: the classifier alone adds an event when this sure of one type (and it has an actor)
+MODEL_AGREES = 0.2  # a cue's type with at least this probability counts as confirmed by the classifier
+MODEL_VETO = 0.9    # a cue's event is dropped when the classifier is this sure the sentence reports nothing ...
+VETO_FLOOR = 0.02   # ... and gives the cue's type less than this
+
+
+def classifier_stage_filter(found: list["Mention"], scores: dict[str, float], info: "SentenceInfo", index: int, ctx,
+                            toponyms: list, article: Article, ontology: Ontology) -> list["Mention"]:
+    """Confirm or veto the cues' mentions with the sentence classifier; add one where only the classifier sees an event."""
+    kept = []
+    for m in found:
+        p = scores.get(m.type.name, 0.0)
+        if scores.get(NONE, 0.0) >= MODEL_VETO and p < VETO_FLOOR:
+            continue
+        m.model_score = p
+        m.coder = "cue+model" if p >= MODEL_AGREES else "cue"
+        kept.append(m)
+    if found:
+        return kept
+    best = max((k for k in scores if k != NONE), key=scores.get, default=None)
+    if best is None or scores[best] < MODEL_ONLY:
+        return kept
+    trigger = _main_event_verb(info.span)
+    if trigger is None:
+        return kept
+    etype = ontology.types[best]
+    m = build_mention(trigger, [etype], trigger.lemma_.lower(), index, info, ctx, toponyms, article,
+                      ontology.light_verbs, scores)
+    if m is not None and m.actors and not m.negated:
+        m.coder, m.model_score = "model", scores[best]
+        kept.append(m)
+    return kept
+
+
+CONTENT_DEPS = {"xcomp", "ccomp", "pcomp"}
+
+
+def _drop_themes(found: list["Mention"]) -> list["Mention"]:
+    """'lifted the curfew': a cue noun that is the object of another event's verb is that event's theme;
+    one in its 'in'/'during' phrase is that same event."""
+    verbs = {m.trigger.i: m for m in found if m.trigger.pos_ == "VERB" and not m.type.embeds_content}
+    kept = []
+    for m in found:
+        t = m.trigger
+        if t.pos_ == "NOUN" and t.dep_ == "dobj" and t.head.i in verbs and verbs[t.head.i].type is not m.type:
+            continue
+        if t.pos_ == "NOUN" and t.dep_ == "pobj" and t.head.lower_ in ("in", "during") and t.head.head.i in verbs:
+            # "killed 14 civilians in an attack on a village": the attack is the killing, told again.
+            verbs[t.head.head.i].extra.append(m)
+            continue
+        kept.append(m)
+    return kept
+
+
+def _drop_embedded_content(found: list["Mention"]) -> list["Mention"]:
+    """What a threat, an accusation or a request is about is its content, not a second event."""
+    speech = [m for m in found if m.type.embeds_content]
+    if not speech:
+        return found
+    return [m for m in found if not any(s is not m and _in_content(m.trigger, s.trigger) for s in speech)]
+
+
+def _in_content(token: Token, speech_verb: Token) -> bool:
+    node, passed = token, False
+    for _ in range(6):
+        if node.head is node:
+            return False
+        passed = passed or node.dep_ in CONTENT_DEPS or (node.dep_ == "advcl" and node.head == speech_verb)
+        node = node.head
+        if node == speech_verb:
+            return passed
+    return False
+
+
+def _main_event_verb(sent: Span) -> Token | None:
+    """The verb that carries a sentence's news: the root, or what a reporting root reports."""
+    root = sent.root
+    reporting = attr_stage.lexicon()["verb_status"]
+    if root.lemma_.lower() in reporting:
+        inner = next((c for c in root.children if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX")), None)
+        if inner is not None:
+            return inner
+    if root.pos_ == "VERB":
+        return root
+    return next((t for t in sent if t.pos_ == "VERB" and t.dep_ in ("ccomp", "conj", "xcomp")), None)
 
 
 # --- triggers ----------------------------------------------------------------------------------
 
 def find_triggers(sent: Span, ontology: Ontology):
-    verbs, nouns = ontology.verb_cues(), ontology.noun_cues()
+    """(trigger token, candidate types in ontology order, cue) for each cue in the sentence."""
+    verbs, nouns, forms = ontology.verb_cues(), ontology.noun_cues(), ontology.verb_forms()
+    context = _sentence_words(sent)
     used: set[int] = set()
+    phrase_types: dict[tuple, list[EventType]] = {}
     for etype in ontology.types.values():
         for phrase in etype.phrases:
-            for token in sent:
-                window = sent.doc[token.i:token.i + len(phrase)]
-                if len(window) == len(phrase) and all(t.lemma_.lower() == w or t.lower_ == w for t, w in zip(window, phrase)):
-                    if token.i not in used:
-                        used.update(t.i for t in window)
-                        yield token, etype, " ".join(phrase)
+            phrase_types.setdefault(tuple(phrase), []).append(etype)
+    for phrase, types in sorted(phrase_types.items(), key=lambda kv: -len(kv[0])):  # longest first
+        for token in sent:
+            window = sent.doc[token.i:token.i + len(phrase)]
+            if len(window) == len(phrase) and all(t.lemma_.lower() == w or t.lower_ == w for t, w in zip(window, phrase)):
+                if any(t.i in used for t in window):
+                    continue
+                root, cue = _phrase_root(window), " ".join(phrase)
+                candidates = [t for t in types if _context_met(t, context) and _requirements_met(root, t, cue)]
+                if candidates:
+                    used.update(t.i for t in window)
+                    yield root, candidates, cue
     for token in sent:
         if token.i in used:
             continue
         lemma = token.lemma_.lower()
+        if token.pos_ == "VERB" and lemma not in verbs:
+            lemma = forms.get(token.lower_, lemma)  # "raped" lemmatised as "rap"
         if token.pos_ == "VERB" and lemma in verbs:
-            for etype in verbs[lemma]:
-                if _requirements_met(token, etype, lemma):
-                    used.add(token.i)
-                    yield token, etype, lemma
-                    break
+            candidates = [t for t in verbs[lemma] if _requirements_met(token, t, lemma) and _context_met(t, context)]
         elif token.pos_ == "NOUN" and lemma in nouns and token.dep_ not in ("compound", "poss"):
-            for etype in nouns[lemma]:
-                if etype.noun_needs_verb and token.head.lemma_.lower() not in etype.noun_needs_verb:
-                    continue
-                used.add(token.i)
-                yield token, etype, lemma
-                break
+            candidates = [t for t in nouns[lemma] if _context_met(t, context) and not (
+                t.noun_needs_verb and token.head.lemma_.lower() not in t.noun_needs_verb
+                and clause_verb(token).lemma_.lower() not in t.noun_needs_verb)]
+        else:
+            continue
+        if candidates:
+            used.add(token.i)
+            yield token, candidates, lemma
 
 
-def _requirements_met(token: Token, etype: EventType, lemma: str) -> bool:
-    needed = etype.requires_any.get(lemma)
+def _phrase_root(window: Span) -> Token:
+    """The phrase's syntactic head: 'bomber' of 'suicide bomber', 'open' of 'open fire'."""
+    return next((t for t in window if not (window.start <= t.head.i < window.end) or t.head is t), window[0])
+
+
+def _sentence_words(sent: Span) -> tuple[set[str], str]:
+    words = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
+    return words, " " + " ".join(t.lower_ for t in sent) + " "
+
+
+def _context_met(etype: EventType, context: tuple[set[str], str]) -> bool:
+    words, text = context
+
+    def present(cue: str) -> bool:
+        return f" {cue} " in text if " " in cue else cue in words
+
+    if etype.context_any and not any(present(c) for c in etype.context_any):
+        return False
+    return not any(present(c) for c in etype.excludes_any)
+
+
+PLACE_ENTITIES = {"GPE", "LOC", "FAC"}
+
+
+def _requirements_met(token: Token, etype: EventType, cue: str) -> bool:
+    """A cue listed under `requires_any` counts only with one of its words (or, for '@place', a place name) in its phrase."""
+    needed = etype.requires_any.get(cue)
     if not needed:
         return True
-    return any(t.lemma_.lower() in needed or t.lower_ in needed for t in token.subtree)
+    return any(t.lemma_.lower() in needed or t.lower_ in needed or ("@place" in needed and t.ent_type_ in PLACE_ENTITIES)
+               for t in token.subtree)
+
+
+def choose_type(candidates: list[EventType], actors: list[Actor], recipients: list[Actor],
+                scores: dict[str, float] | None) -> EventType | None:
+    """The first candidate whose conditions hold, if it has any; among plain ones, the classifier's favourite."""
+    ok = [t for t in candidates if _sectors_met(t, actors, recipients)]
+    if not ok:
+        return None
+    if _specific(ok[0]) or scores is None:
+        return ok[0]
+    free = [t for t in ok if not _specific(t)]
+    return max(free, key=lambda t: (scores.get(t.name, 0.0), -free.index(t)))
+
+
+def _specific(etype: EventType) -> bool:
+    return etype.constrained or bool(etype.context_any)
+
+
+def _sectors_met(etype: EventType, actors: list[Actor], recipients: list[Actor]) -> bool:
+    if etype.actor_sectors and not any(a.sector in etype.actor_sectors for a in actors):
+        return False
+    if etype.recipient_sectors and not any(a.sector in etype.recipient_sectors for a in recipients):
+        return False
+    return True
 
 
 # --- one mention -------------------------------------------------------------------------------
 
-def build_mention(trigger: Token, etype: EventType, cue: str, index: int, info: SentenceInfo,
-                  ctx, toponyms: list, article: Article, light_verbs: set[str] = frozenset()) -> Mention | None:
+def build_mention(trigger: Token, candidates: list[EventType], cue: str, index: int, info: SentenceInfo,
+                  ctx, toponyms: list, article: Article, light_verbs: set[str] = frozenset(),
+                  scores: dict[str, float] | None = None) -> Mention | None:
+    etype = candidates[0]  # the arguments are read by the first candidate's rules; the type is chosen after
     m = Mention(etype, trigger, cue, index)
     if trigger.pos_ == "VERB":
         actor_heads, recipient_heads = _verb_arguments(trigger, etype)
@@ -119,6 +279,8 @@ def build_mention(trigger: Token, etype: EventType, cue: str, index: int, info: 
     m.actor_heads = [h for h in actor_heads]
     for head in actor_heads:
         for conj in actor_stage.conjuncts(head):
+            if conj in recipient_heads:
+                continue  # "fighting between A and B": B is the other side, not a second actor
             actor = actor_stage.code_actor(conj, ctx)
             if actor:
                 m.actors.append(actor)
@@ -148,6 +310,10 @@ def build_mention(trigger: Token, etype: EventType, cue: str, index: int, info: 
             m.anaphoric = True  # "Bakkar confirmed the defections": a report about an event told before
         elif m.time is None and m.place is None:
             return None  # a bare noun with no one, no when, no where: commentary, not an event
+    chosen = choose_type(candidates, m.actors, m.recipients, scores)
+    if chosen is None:
+        return None  # e.g. ACLED's "Excessive force against protesters" with no state force acting
+    m.type = chosen
     return m
 
 
@@ -181,28 +347,70 @@ def _verb_arguments(verb: Token, etype: EventType) -> tuple[list[Token], list[To
     for prep in children:
         if prep.dep_ == "prep" and prep.lower_ in etype.recipient_preps:
             recipients += [c for c in prep.children if c.dep_ == "pobj"]
+        elif prep.dep_ == "prep" and prep.lower_ == "between" and not actor_heads:
+            _between(prep, actor_heads, recipients)
     return actor_heads, recipients
+
+
+def _between(prep: Token, actor_heads: list[Token], recipients: list[Token]) -> None:
+    """'fighting between the army and the rebels': the first side acts, the other is the target."""
+    objects = [c for c in prep.children if c.dep_ == "pobj"]
+    if objects:
+        sides = actor_stage.conjuncts(objects[0])
+        actor_heads.append(sides[0])
+        recipients.extend(sides[1:2])
 
 
 def _noun_arguments(noun: Token, etype: EventType, light_verbs: set[str]) -> tuple[list[Token], list[Token]]:
     actor_heads = [c for c in noun.children if c.dep_ == "poss"]
     recipients: list[Token] = []
-    if noun.dep_ == "dobj" and noun.head.pos_ == "VERB" and noun.head.lemma_.lower() in light_verbs:
-        # A light verb carries the arguments: "the EU imposed sanctions on X", "they signed a deal with Y".
-        verb_actors, verb_recipients = _verb_arguments(noun.head, etype)
+    carrier = _light_verb_of(noun, light_verbs)
+    if carrier is not None:
+        # A light verb carries the arguments: "the EU imposed sanctions on X", "they signed a deal with Y",
+        # "announced 300 million dollars in military aid to Ukraine".
+        verb_actors, verb_recipients = _verb_arguments(carrier, etype)
         actor_heads += verb_actors
-        recipients += [r for r in verb_recipients if r != noun]
+        recipients += [r for r in verb_recipients if r != noun and noun not in r.subtree]
+    claimant = _claimant(noun)
+    if claimant is not None and not actor_heads:
+        actor_heads.append(claimant)
     preps = [c for c in noun.children if c.dep_ == "prep"]
     # The parser often attaches "the defection two days ago of X" to the verb: look just to the right.
     preps += [t for t in noun.doc[noun.i + 1:min(noun.i + 7, noun.sent.end)]
               if t.dep_ == "prep" and t.head == noun.head and t.lower_ == "of" and t not in preps]
     for prep in preps:
         objects = [c for c in prep.children if c.dep_ == "pobj"]
+        if prep.lower_ == "between":
+            _between(prep, actor_heads, recipients)
+            continue
         if prep.lower_ in etype.noun_actor_preps:
             actor_heads += objects
         elif prep.lower_ in etype.recipient_preps or prep.lower_ == "of":
             recipients += objects
     return actor_heads, recipients
+
+
+def _light_verb_of(noun: Token, light_verbs: set[str]) -> Token | None:
+    """The light verb whose object is the noun, directly or through 'of'/'in' ('dollars in aid', 'tonnes of food')."""
+    node = noun
+    for _ in range(3):
+        if node.dep_ == "dobj" and node.head.pos_ == "VERB":
+            return node.head if node.head.lemma_.lower() in light_verbs else None
+        if node.dep_ != "pobj" or node.head.lower_ not in ("of", "in") or node.head.head is node.head:
+            return None
+        node = node.head.head
+    return None
+
+
+def _claimant(noun: Token) -> Token | None:
+    """'X claimed responsibility for the bombing': X is the one who did it (by its own claim)."""
+    prep = noun.head
+    if noun.dep_ != "pobj" or prep.lower_ != "for" or prep.head.lemma_.lower() != "responsibility":
+        return None
+    verb = prep.head.head
+    if verb.lemma_.lower() not in ("claim", "accept", "admit", "take"):
+        return None
+    return next((c for c in verb.children if c.dep_ == "nsubj"), None)
 
 
 TEMPORAL_MARKS = {"when", "as", "after", "while", "before", "once"}
@@ -283,6 +491,7 @@ def _attribution(found: attr_stage.Found, ctx, article: Article) -> Attribution:
 # --- merging mentions of one event ---------------------------------------------------------------
 
 def merge_mentions(mentions: list[Mention], ctx) -> list[Mention]:
+    mentions = _absorb_generic(mentions)
     events: list[Mention] = []
     for m in mentions:
         target = None
@@ -295,9 +504,11 @@ def merge_mentions(mentions: list[Mention], ctx) -> list[Mention]:
         else:
             target = next((e for e in events if e.type is m.type and e.negated == m.negated and (
                 e.sent_index == m.sent_index and e.trigger.sent == m.trigger.sent and _compatible_lists(e.actors, m.actors)
+                and _compatible_lists(e.recipients, m.recipients)
                 or (e.actors and m.actors and _same_actor(e.actors[0], m.actors[0]))
                 or (not (e.actors and m.actors) and e.recipients and m.recipients and e.cue == m.cue
-                    and _same_actor(e.recipients[0], m.recipients[0])))), None)
+                    and _same_actor(e.recipients[0], m.recipients[0]))
+                or (e.sent_index == m.sent_index and _facing(e, m)))), None)
         if target is None and m.time is None and m.actors:
             # A later, undated mention by the same kind of actor elaborates the event already told.
             target = next((e for e in events if e.type is m.type and e.negated == m.negated and e.actors
@@ -308,6 +519,25 @@ def merge_mentions(mentions: list[Mention], ctx) -> list[Mention]:
         else:
             target.extra.append(m)
     return events
+
+
+def _absorb_generic(mentions: list[Mention]) -> list[Mention]:
+    """'killed in a drone strike': where a type yields to a more specific one in the same sentence, it is that event."""
+    out = []
+    for m in mentions:
+        host = next((n for n in mentions if n is not m and n.sent_index == m.sent_index and n.type.name in m.type.yields_to
+                     and n.negated == m.negated), None)
+        if host is None:
+            out.append(m)
+        else:
+            host.extra.append(m)
+    return out
+
+
+def _facing(a: Mention, b: Mention) -> bool:
+    """'Police dispersed the protesters' beside 'the protesters marched': one side's actor is the other's target."""
+    return any(_same_actor(x, y) for x in a.actors for y in b.recipients) or \
+        any(_same_actor(x, y) for x in b.actors for y in a.recipients)
 
 
 def _last_sentence(m: Mention) -> int:
@@ -384,6 +614,10 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
     confidence = 0.45 + 0.15 * bool(actors) + 0.1 * bool(recipients) + 0.1 * bool(event_date and event_date.source == DateSource.text) \
         + 0.05 * bool(place) + 0.05 * min(len(m.extra), 2)
     mode = next((x.type.mode_of(x.cue) for x in group if x.type.mode_of(x.cue)), None)
+    scored = [x.model_score for x in group if x.model_score is not None]
+    if scored:
+        # The classifier's word moves the confidence: agreement raises it, a lone model event rests on it.
+        confidence = max(scored) if m.coder == "model" else 0.7 * confidence + 0.3 * (0.5 + max(scored))
     return Event(
         id=stable_id(article.id, ontology.name, m.type.name, sent.start_char, primary.trigger.i),
         article_id=article.id,
@@ -402,6 +636,9 @@ def finalize(m: Mention, sentences: list[SentenceInfo], ctx, article: Article, o
         evidence=evidence,
         mentions=mentions,
         ontology=ontology.name,
+        category=m.type.group,
+        coder=m.coder,
+        model_score=round(max(scored), 3) if scored else None,
     )
 
 

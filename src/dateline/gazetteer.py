@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .resources import load_yaml
+from .resources import cache_dir, load_yaml
 
 CACHE_VERSION = 3
 
@@ -80,8 +80,7 @@ class Gazetteer:
 
 
 def _cache_path() -> Path:
-    base = Path(os.environ.get("DATELINE_CACHE", Path.home() / ".cache" / "dateline"))
-    return base / f"gazetteer-v{CACHE_VERSION}.pickle"
+    return cache_dir() / f"gazetteer-v{CACHE_VERSION}.pickle"
 
 
 @lru_cache(maxsize=1)

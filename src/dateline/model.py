@@ -9,7 +9,7 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-CODER_VERSION = "dateline-rules-0.1"
+CODER_VERSION = "dateline-0.2"
 
 
 class DatePrecision(str, Enum):
@@ -124,7 +124,10 @@ class Event(BaseModel):
     mentions: list[Evidence] = Field(default_factory=list, description="Other sentences of the article about this event.")
     cluster_id: Optional[str] = None
     ontology: str = "plover"
-    coder: str = Field("cue", description="What produced the event: 'cue' (ontology lexical/dependency cue).")
+    category: Optional[str] = Field(None, description="The ontology's broader class of the type (ACLED's event type).")
+    coder: str = Field("cue", description="What produced the event: 'cue' (an ontology cue the classifier did not "
+                       "confirm), 'cue+model' (a cue the sentence classifier agreed with) or 'model' (the classifier alone).")
+    model_score: Optional[float] = Field(None, description="The sentence classifier's probability for the type.")
     coder_version: str = CODER_VERSION
 
 

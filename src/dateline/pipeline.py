@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from . import classifier
 from . import events as event_stage
 from . import nlp
 from . import ontology as ontology_stage
@@ -19,18 +20,42 @@ class Result:
     error: str | None = None
 
 
-def code(article: Article, ontology: str = "plover") -> list[Event]:
-    return next(code_many([article], ontology)).events
+CODERS = ("hybrid", "cue")
 
 
-def code_many(articles: Iterable[Article], ontology: str = "plover", batch_size: int = nlp.BATCH_SIZE) -> Iterator[Result]:
-    """Code articles in spaCy batches; one article's failure is reported on it and the batch goes on."""
+def code(article: Article, ontology: str = "plover", coder: str = "hybrid") -> list[Event]:
+    return next(code_many([article], ontology, coder=coder)).events
+
+
+def code_many(articles: Iterable[Article], ontology: str = "plover", batch_size: int = nlp.BATCH_SIZE,
+              coder: str = "hybrid") -> Iterator[Result]:
+    """Code articles in batches (spaCy, then one embedding batch per article batch); one article's failure is
+    reported on it and the batch goes on. `coder`: 'hybrid' (cues + sentence classifier) or 'cue' (cues alone)."""
+    if coder not in CODERS:
+        raise ValueError(f"unknown coder {coder!r}: use one of {', '.join(CODERS)}")
     onto = ontology_stage.load(ontology)
+    model = classifier.for_ontology(onto) if coder == "hybrid" else None
     articles = list(articles) if not isinstance(articles, list) else articles
-    docs = nlp.parse_many((a.text for a in articles), batch_size=batch_size)
-    for article, doc in zip(articles, docs):
-        try:
-            toponyms = place_stage.extract_places(doc)
-            yield Result(article, event_stage.code_article(article, doc, onto, toponyms))
-        except Exception as exc:  # keep the batch going; the caller logs the article and reason
-            yield Result(article, [], f"{type(exc).__name__}: {exc}")
+    for start in range(0, len(articles), batch_size):
+        chunk = articles[start:start + batch_size]
+        docs = list(nlp.parse_many((a.text for a in chunk), batch_size=batch_size))
+        scores = _sentence_scores(model, docs)
+        for article, doc, doc_scores in zip(chunk, docs, scores):
+            try:
+                toponyms = place_stage.extract_places(doc)
+                yield Result(article, event_stage.code_article(article, doc, onto, toponyms, doc_scores))
+            except Exception as exc:  # keep the batch going; the caller logs the article and reason
+                yield Result(article, [], f"{type(exc).__name__}: {exc}")
+
+
+def _sentence_scores(model, docs) -> list[list[dict[str, float]] | None]:
+    """The classifier's type probabilities for every sentence of a batch, encoded in one call."""
+    if model is None:
+        return [None] * len(docs)
+    sentences = [[s.text for s in doc.sents] for doc in docs]
+    flat = model.distributions([t for texts in sentences for t in texts])
+    out, i = [], 0
+    for texts in sentences:
+        out.append(flat[i:i + len(texts)])
+        i += len(texts)
+    return out

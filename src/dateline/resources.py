@@ -21,3 +21,12 @@ def examples_dir() -> Path:
 def load_yaml(relative: str):
     with open(data_path(relative), encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def cache_dir() -> Path:
+    """Where derived files (gazetteer index, trained classifiers) are kept; $DATELINE_CACHE overrides."""
+    import os
+
+    path = Path(os.environ.get("DATELINE_CACHE", Path.home() / ".cache" / "dateline"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
