@@ -308,7 +308,22 @@ def match_org(span: Span) -> dict | None:
             org = orgs.get(gram) or orgs.get(fold(gram)) if not gram.isupper() else orgs.get(gram)
             if org:
                 return org
-    return None
+    # Spelling variants of a name ("Al-Shabab", "Hizballah", "Boko Haram's"): fuzzy, on the proper-noun run only.
+    names = " ".join(t.text for t in span if t.pos_ == "PROPN")
+    return fuzzy_org(fold(names)) if len(names) >= 5 else None
+
+
+FUZZY_CUTOFF = 88  # rapidfuzz ratio; below this, distinct names ("Hamas"/"Hama") start to collide
+
+
+@lru_cache(maxsize=4096)
+def fuzzy_org(name: str) -> dict | None:
+    from rapidfuzz import fuzz, process
+
+    orgs = lexicon()["orgs"]
+    keys = [k for k in orgs if not k.isupper() and len(k) >= 5]
+    found = process.extractOne(name, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return orgs[found[0]] if found else None
 
 
 def phrase_attributes(span: Span) -> dict[str, str]:

@@ -237,7 +237,12 @@ def _requirements_met(token: Token, etype: EventType, cue: str) -> bool:
     if not needed:
         return True
     return any(t.lemma_.lower() in needed or t.lower_ in needed or ("@place" in needed and t.ent_type_ in PLACE_ENTITIES)
-               for t in token.subtree)
+               for t in token.subtree if not _temporal_prep(t))
+
+
+def _temporal_prep(token: Token) -> bool:
+    """'on Tuesday': a preposition of time says nothing of what was fired on."""
+    return token.dep_ == "prep" and any(c.ent_type_ in ("DATE", "TIME") for c in token.children)
 
 
 def choose_type(candidates: list[EventType], actors: list[Actor], recipients: list[Actor],
@@ -769,7 +774,12 @@ def _resolve_possessive_source(a: Attribution, group: list[Mention], sentences: 
         return a
     for x in group:
         prev = sentences[x.sent_index - 1] if x.sent_index > 0 else None
-        if prev is not None and prev.attribution and prev.attribution.source is not None:
-            owner = actor_stage.np_span(prev.attribution.source).text
-            return a.model_copy(update={"source_text": f"{owner} ({a.source_text})"})
+        if prev is None:
+            continue
+        owner = prev.attribution.source if prev.attribution and prev.attribution.source is not None else None
+        if owner is None and prev.span.root.lemma_.lower() in attr_stage.lexicon()["verb_status"]:
+            # "X reported that there had been rumours ...": the marker has no source, the reporter does.
+            owner = next((c for c in prev.span.root.children if c.dep_ == "nsubj"), None)
+        if owner is not None:
+            return a.model_copy(update={"source_text": f"{actor_stage.np_span(owner).text} ({a.source_text})"})
     return a
