@@ -70,7 +70,7 @@ def code_article(article: Article, doc: Doc, ontology: Ontology, toponyms: list 
                                     ontology.light_verbs, scores)
             if mention is not None:
                 found.append(mention)
-        found = _drop_themes(_drop_embedded_content(found))
+        found = _drop_themes(_drop_embedded_content(found, ontology.content_verbs))
         if scores is not None:
             found = classifier_stage_filter(found, scores, info, index, ctx, toponyms, article, ontology)
         mentions += found
@@ -133,12 +133,14 @@ def _drop_themes(found: list["Mention"]) -> list["Mention"]:
     return kept
 
 
-def _drop_embedded_content(found: list["Mention"]) -> list["Mention"]:
+def _drop_embedded_content(found: list["Mention"], content_verbs: set[str] = frozenset()) -> list["Mention"]:
     """What a threat, an accusation or a request is about is its content, not a second event."""
-    speech = [m for m in found if m.type.embeds_content]
+    speech = [m.trigger for m in found if m.type.embeds_content]
+    if found and content_verbs:
+        speech += [t for t in found[0].trigger.sent if t.pos_ == "VERB" and t.lemma_.lower() in content_verbs]
     if not speech:
         return found
-    return [m for m in found if not any(s is not m and _in_content(m.trigger, s.trigger) for s in speech)]
+    return [m for m in found if not any(s is not m.trigger and _in_content(m.trigger, s) for s in speech)]
 
 
 def _in_content(token: Token, speech_verb: Token) -> bool:

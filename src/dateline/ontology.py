@@ -19,7 +19,8 @@ TYPE_KEYS = {"definition", "label", "group", "cameo", "verbs", "nouns", "phrases
              "excludes_any", "noun_needs_verb", "recipient_preps", "noun_actor_preps", "default_recipient",
              "object_is_theme", "actor_sectors", "recipient_sectors", "yields_to", "embeds_content", "modes",
              "examples"}
-FILE_KEYS = {"name", "version", "extends", "description", "light_verbs", "types", "negatives", "negative_files", "drop"}
+FILE_KEYS = {"name", "version", "extends", "description", "light_verbs", "content_verbs", "types", "negatives",
+             "negative_files", "drop"}
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Ontology:
     negatives: list[str] = field(default_factory=list)  # sentences that report no event of this ontology
     source: str = ""
     family: str = ""  # the root of its `extends` chain: gold labels of that ontology fit this one
+    content_verbs: set[str] = field(default_factory=set)  # what they introduce has not happened: no event
     _forms: dict[str, str] | None = field(default=None, repr=False)
 
     def verb_cues(self) -> dict[str, list[EventType]]:
@@ -155,8 +157,9 @@ def load(name_or_path: str = "plover") -> Ontology:
     for name in data.get("negative_files") or []:
         negatives += _sentences(path.parent / name)
     name = data.get("name", path.stem)
+    content = _words(data.get("content_verbs")) | (base.content_verbs if base else set())
     return Ontology(name=name, types=types, light_verbs=light, negatives=negatives, source=str(path),
-                    family=base.family if base else name)
+                    family=base.family if base else name, content_verbs=content)
 
 
 def _sentences(path: Path) -> list[str]:
