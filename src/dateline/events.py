@@ -175,12 +175,10 @@ def find_triggers(sent: Span, ontology: Ontology):
     verbs, nouns, forms = ontology.verb_cues(), ontology.noun_cues(), ontology.verb_forms()
     context = _sentence_words(sent)
     used: set[int] = set()
-    phrase_types: dict[tuple, list[EventType]] = {}
-    for etype in ontology.types.values():
-        for phrase in etype.phrases:
-            phrase_types.setdefault(tuple(phrase), []).append(etype)
-    for phrase, types in sorted(phrase_types.items(), key=lambda kv: -len(kv[0])):  # longest first
-        for token in sent:
+    phrases = ontology.phrase_cues()
+    for token in sent:
+        lemma, lower = token.lemma_.lower(), token.lower_
+        for phrase, types in phrases.get(lemma, []) + (phrases.get(lower, []) if lower != lemma else []):
             window = sent.doc[token.i:token.i + len(phrase)]
             if len(window) == len(phrase) and all(t.lemma_.lower() == w or t.lower_ == w for t, w in zip(window, phrase)):
                 if any(t.i in used for t in window):

@@ -68,12 +68,31 @@ class Ontology:
     family: str = ""  # the root of its `extends` chain: gold labels of that ontology fit this one
     content_verbs: set[str] = field(default_factory=set)  # what they introduce has not happened: no event
     _forms: dict[str, str] | None = field(default=None, repr=False)
+    _index_cache: dict = field(default_factory=dict, repr=False)
 
     def verb_cues(self) -> dict[str, list[EventType]]:
-        return _index(self.types.values(), "verbs")
+        return self._cached("verbs", lambda: _index(self.types.values(), "verbs"))
 
     def noun_cues(self) -> dict[str, list[EventType]]:
-        return _index(self.types.values(), "nouns")
+        return self._cached("nouns", lambda: _index(self.types.values(), "nouns"))
+
+    def phrase_cues(self) -> dict[str, list[tuple[tuple[str, ...], list[EventType]]]]:
+        """First word -> [(phrase, types)], longest phrase first: a sentence is scanned once, not once per phrase."""
+        def build():
+            by_phrase: dict[tuple[str, ...], list[EventType]] = {}
+            for t in self.types.values():
+                for phrase in t.phrases:
+                    by_phrase.setdefault(tuple(phrase), []).append(t)
+            out: dict[str, list] = {}
+            for phrase, types in sorted(by_phrase.items(), key=lambda kv: -len(kv[0])):
+                out.setdefault(phrase[0], []).append((phrase, types))
+            return out
+        return self._cached("phrases", build)
+
+    def _cached(self, key, build):
+        if key not in self._index_cache:
+            self._index_cache[key] = build()
+        return self._index_cache[key]
 
     def verb_forms(self) -> dict[str, str]:
         """Inflected form -> cue lemma ('retook' -> 'retake'), for words the tagger lemmatises badly."""
