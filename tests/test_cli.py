@@ -29,7 +29,7 @@ def test_ingest_twice_then_query(tmp_path):
     assert listed.exit_code == 0
     assert all(json.loads(l) for l in listed.stdout.splitlines())
     csv_out = runner.invoke(app, ["events", "--db", str(db), "--format", "csv", "--type", "ASSAULT"])
-    assert csv_out.stdout.splitlines()[0].startswith("id,article_id,type")
+    assert csv_out.stdout.splitlines()[0].startswith("id,article_id,ontology,category,type")
 
 
 def test_clear_errors():

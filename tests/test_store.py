@@ -54,7 +54,22 @@ def test_exports(tmp_path, coded):
     table = pq.read_table(tmp_path / "e.parquet")
     assert table.num_rows == len(events) and "place_country" in table.column_names
     write_events(events, "csv", str(tmp_path / "e.csv"))
-    assert (tmp_path / "e.csv").read_text().startswith("id,article_id,type")
+    assert (tmp_path / "e.csv").read_text().startswith("id,article_id,ontology,category,type")
     write_events(events, "jsonl", str(tmp_path / "e.jsonl"))
     rows = [json.loads(l) for l in (tmp_path / "e.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == [e.id for e in events]
+
+
+def test_an_older_database_gains_new_columns(tmp_path):
+    import duckdb
+
+    from dateline.store import Store
+
+    path = tmp_path / "old.duckdb"
+    with Store(path):
+        pass
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE events DROP COLUMN category")  # as written before the field existed
+    con.close()
+    with Store(path) as store:
+        assert "category" in {r[0] for r in store.con.execute("DESCRIBE events").fetchall()}

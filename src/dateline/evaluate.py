@@ -294,5 +294,9 @@ def report(scores: Scores, title: str = "") -> Table:
         table.add_column(col, justify="right" if col != "field" else "left")
     for name in FIELDS:
         t = scores.fields[name]
+        if not t.gold:
+            # The gold does not annotate this field: nothing to score it against.
+            table.add_row(name, "n/a", "n/a", "n/a", str(t.tp), str(t.predicted), "0")
+            continue
         table.add_row(name, f"{t.precision:.2f}", f"{t.recall:.2f}", f"{t.f1:.2f}", str(t.tp), str(t.predicted), str(t.gold))
     return table

@@ -111,6 +111,13 @@ class Store:
 
         self.con.execute(ddl("articles", self.article_columns))
         self.con.execute(ddl("events", self.event_columns))
+        # A database written by an older version lacks the newer fields: add them (NULL for old rows).
+        for table, columns in (("articles", self.article_columns), ("events", self.event_columns)):
+            have = {r[0] for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+            for name, sql_type in columns.items():
+                if name not in have:
+                    self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {sql_type}')
 
     def close(self) -> None:
         self.con.close()
@@ -207,13 +214,13 @@ class Store:
 
 # --- exports -----------------------------------------------------------------------------------
 
-FLAT_KEYS = ["id", "article_id", "type", "mode", "cameo"] + list(EVENT_COLUMNS) + [
-    "negated", "future", "hypothetical", "confidence", "coder_version"]
+FLAT_KEYS = ["id", "article_id", "ontology", "category", "type", "mode", "cameo"] + list(EVENT_COLUMNS) + [
+    "negated", "future", "hypothetical", "confidence", "coder", "model_score", "coder_version"]
 
 
 def flat_row(event: Event) -> dict:
-    row = {k: getattr(event, k) for k in ("id", "article_id", "type", "mode", "cameo", "negated", "future",
-                                          "hypothetical", "confidence", "coder_version")}
+    row = {k: getattr(event, k) for k in ("id", "article_id", "ontology", "category", "type", "mode", "cameo", "negated",
+                                          "future", "hypothetical", "confidence", "coder", "model_score", "coder_version")}
     row.update({k: fn(event) for k, (_, fn) in EVENT_COLUMNS.items()})
     return {k: row[k] for k in FLAT_KEYS}
 
