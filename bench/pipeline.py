@@ -39,10 +39,15 @@ def main() -> None:
     articles = base * args.rounds
     nlp.load()
     gazetteer.load()
+    from dateline import classifier, ontology
+
+    classifier.for_ontology(ontology.load("plover"))  # the embedding model and the trained classifier
+    classifier.encode(["warm-up"])
     startup = time.perf_counter() - t0
     words = sum(len(a.text.split()) for a in articles)
     print(f"articles: {len(articles)} ({len(base)} distinct x {args.rounds}), {words} words")
-    print(f"start-up (imports, spaCy model, gazetteer): {startup:.2f} s; peak RSS so far {peak_rss_mb():.0f} MB")
+    print(f"start-up (imports, spaCy model, gazetteer, embedding model): {startup:.2f} s; "
+          f"peak RSS so far {peak_rss_mb():.0f} MB")
 
     t = time.perf_counter()
     for _ in nlp.parse_many(a.text for a in articles):
@@ -55,6 +60,12 @@ def main() -> None:
     full_s = time.perf_counter() - t
     print(f"full pipeline:                 {len(articles) / full_s:7.1f} articles/s  ({full_s:.2f} s, {events} events)")
     print(f"pipeline / spaCy-only time:    {full_s / spacy_s:7.2f}x")
+
+    t = time.perf_counter()
+    events = sum(len(r.events) for r in code_many(articles, coder="cue"))
+    cue_s = time.perf_counter() - t
+    print(f"full pipeline, cues only:      {len(articles) / cue_s:7.1f} articles/s  ({cue_s:.2f} s, {events} events; "
+          f"the classifier costs {full_s / cue_s:.2f}x)")
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 
