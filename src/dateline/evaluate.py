@@ -265,16 +265,16 @@ def type_report(scores: Scores, title: str = "") -> Table:
 
 
 def confusion_report(scores: Scores) -> Table:
-    """Rows: gold type; columns: predicted type; (none) is a missed event (column) or a false one (row)."""
+    """Rows: gold type; columns: predicted type, numbered as the rows; (none) is a missed event (column)
+    or a false one (row)."""
     labels = sorted(({*scores.confusion} | {p for row in scores.confusion.values() for p in row}) - {NO_EVENT}) + [NO_EVENT]
-    short = {label: label[:6] for label in labels}
-    table = Table(title="confusion matrix (rows gold, columns predicted)")
+    table = Table(title="confusion matrix (rows gold, columns predicted, numbered as the rows)")
     table.add_column("gold \\ predicted")
-    for label in labels:
-        table.add_column(short[label], justify="right")
-    for g in labels:
+    for i, _ in enumerate(labels, 1):
+        table.add_column(str(i), justify="right")
+    for i, g in enumerate(labels, 1):
         row = scores.confusion.get(g, {})
-        table.add_row(g, *[str(row.get(p, "")) if row.get(p) else "." for p in labels])
+        table.add_row(f"{i} {g}", *[str(row[p]) if row.get(p) else "." for p in labels])
     return table
 
 
