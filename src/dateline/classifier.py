@@ -96,10 +96,14 @@ def for_ontology(onto: Ontology) -> SentenceClassifier | None:
     return model
 
 
-def train(texts: list[str], labels: list[str]) -> SentenceClassifier:
+def _regression():
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
+    return LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
+
+
+def train(texts: list[str], labels: list[str]) -> SentenceClassifier:
+    clf = _regression()
     clf.fit(encode(texts), labels)
     return SentenceClassifier([str(c) for c in clf.classes_], clf.coef_.astype(np.float32),
                               clf.intercept_.astype(np.float32))
@@ -107,12 +111,10 @@ def train(texts: list[str], labels: list[str]) -> SentenceClassifier:
 
 def cross_validate(onto: Ontology, folds: int = 5) -> float:
     """Accuracy of the classifier on its own examples, held out fold by fold (a check on the examples)."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_score
 
     texts, labels = onto.training_examples()
-    scores = cross_val_score(LogisticRegression(C=C, max_iter=2000, class_weight="balanced"), encode(texts), labels,
-                             cv=folds)
+    scores = cross_val_score(_regression(), encode(texts), labels, cv=folds)
     return float(scores.mean())
 
 
