@@ -28,8 +28,13 @@ def test_ingest_twice_then_query(tmp_path):
     listed = runner.invoke(app, ["events", "--db", str(db), "--format", "jsonl", "--country", "KEN"])
     assert listed.exit_code == 0
     assert all(json.loads(l) for l in listed.stdout.splitlines())
-    csv_out = runner.invoke(app, ["events", "--db", str(db), "--format", "csv", "--type", "ASSAULT"])
+    csv_out = runner.invoke(app, ["events", "--db", str(db), "--format", "csv", "--type", "ASSAULT", "--mentions"])
     assert csv_out.stdout.splitlines()[0].startswith("id,article_id,ontology,category,type")
+    clusters = runner.invoke(app, ["events", "--db", str(db), "--format", "csv"])
+    header = clusters.stdout.splitlines()[0].split(",")
+    assert header[:2] == ["id", "ontology"] and {"article_count", "independent_outlets"} <= set(header)
+    problems = runner.invoke(app, ["problems", "--db", str(db)])
+    assert "broken.jsonl:2" in problems.stdout and "invalid JSON" in problems.stdout
 
 
 def test_clear_errors():

@@ -68,25 +68,30 @@ def extract(files: List[Path] = typer.Argument(..., help="Text, HTML or JSONL fi
         raise typer.Exit(1)
 
 
+SourcesArg = typer.Argument(..., help="Feed URLs, or text, HTML, JSONL, Parquet, WARC or feed files, or folders.")
+DbOpt = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file (created if missing).")
+
+
 @app.command()
-def ingest(paths: List[Path] = typer.Argument(..., help="Text, HTML or JSONL files, or folders."),
-           db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file (created if missing)."),
+def ingest(sources: List[str] = SourcesArg,
+           db: Path = DbOpt,
            ontology: str = OntologyOpt,
            coder: str = CoderOpt,
-           batch_size: int = typer.Option(32, help="Articles per spaCy batch.")):
-    """Code articles into the database; an article already stored is skipped, a bad file is reported."""
-    stats = run_ingest(paths, db, ontology, batch_size, coder=coder)
-    if stats["errors"]:
+           batch_size: int = typer.Option(32, help="Articles per batch (spaCy and the embedding model)."),
+           rate: float = typer.Option(1.0, "--min-interval", help="Seconds between two requests to one host."),
+           retries: int = typer.Option(3, "--retries", help="Attempts after a failed request (with backoff).")):
+    """Code articles into the database. Stored articles are skipped, copies of stored ones linked, bad sources
+    logged (see `dateline problems`), and a killed run picks up where it stopped when run again."""
+    from .fetch import Fetcher
+
+    stats = run_ingest(sources, db, ontology, batch_size, coder=coder,
+                       fetcher=Fetcher(min_interval=rate, retries=retries))
+    if stats.problems:
         raise typer.Exit(1)
 
 
-def run_ingest(paths, db, ontology="plover", batch_size=32, quiet=False, coder="hybrid") -> dict:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+def _check_options(ontology: str, coder: str) -> None:
     from .ontology import OntologyError, load
-    from .pipeline import code_many
-    from .store import Store, StoreError
-
     from .pipeline import CODERS
 
     if coder not in CODERS:
@@ -95,56 +100,134 @@ def run_ingest(paths, db, ontology="plover", batch_size=32, quiet=False, coder="
         load(ontology)
     except OntologyError as exc:
         _fail(str(exc))
-    articles, errors = _articles(paths)
-    stats = {"read": len(articles), "added": 0, "already_stored": 0, "events": 0, "errors": list(errors)}
+
+
+def _open_store(db: Path):
+    from .store import Store, StoreError
+
     try:
-        store = Store(db)
+        return Store(db)
     except StoreError as exc:
         _fail(str(exc))
-    with store, Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                         console=err, disable=quiet or not articles) as progress:
-        task = progress.add_task("coding", total=len(articles))
-        pending = [a for a in articles if not store.has_article(a.id)]
-        stats["already_stored"] = len(articles) - len(pending)
-        progress.advance(task, stats["already_stored"])
-        for start in range(0, len(pending), batch_size):
-            for result in code_many(pending[start:start + batch_size], ontology, batch_size, coder=coder):
-                progress.advance(task)
-                if result.error:
-                    msg = f"{result.article.source_path}: coding failed: {result.error}"
-                    stats["errors"].append(msg)
-                    err.print(f"[yellow]failed[/yellow] {msg}")
-                    continue
-                try:
-                    if store.add(result.article, result.events):
-                        stats["added"] += 1
-                        stats["events"] += len(result.events)
-                    else:
-                        stats["already_stored"] += 1
-                except Exception as exc:  # one bad record must not lose the others
-                    msg = f"{result.article.source_path}: not stored: {exc}"
-                    stats["errors"].append(msg)
-                    err.print(f"[red]failed[/red] {msg}")
-        total_articles, total_events = store.count("articles"), store.count("events")
+
+
+def _progress(quiet: bool):
+    """A live counter on a terminal; on a pipe or in a log, the runner's one line per batch instead."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} articles"),
+                    TimeElapsedColumn(), console=err, disable=quiet or not err.is_terminal)
+
+
+def _logger(quiet: bool):
+    def log(line: str) -> None:
+        if quiet:
+            return
+        if line.startswith("problem"):
+            err.print(f"[yellow]{line}[/yellow]", soft_wrap=True)
+        elif not err.is_terminal:
+            err.print(line, soft_wrap=True)
+    return log
+
+
+def run_ingest(sources, db, ontology="plover", batch_size=32, quiet=False, coder="hybrid", fetcher=None):
+    from .ingest import read_sources
+    from .runner import Runner
+
+    _check_options(ontology, coder)
+    with _open_store(db) as store, _progress(quiet) as progress:
+        task = progress.add_task("coding", total=None)
+        runner = Runner(store, ontology, coder, batch_size, log=_logger(quiet),
+                        on_article=lambda: progress.advance(task))
+        runner.ingest(read_sources([str(s) for s in sources], fetcher))
+        progress.update(task, description="clustering")
+        runner.recluster()
+        totals = {t: store.count(t) for t in ("articles", "events", "copies", "clusters")}
     if not quiet:
-        err.print(f"{stats['read']} articles read: {stats['added']} added ({stats['events']} events), "
-                  f"{stats['already_stored']} already stored, {len(stats['errors'])} errors. "
-                  f"{db}: {total_articles} articles, {total_events} events.")
-    return stats
+        err.print(f"{runner.stats.line()}. {db}: {totals['articles']} articles (+{totals['copies']} copies), "
+                  f"{totals['events']} events in {totals['clusters']} clusters.")
+    return runner.stats
+
+
+@app.command()
+def run(shards: List[Path] = typer.Argument(..., help="Shards: Parquet, WARC, JSONL files or folders."),
+        out: Path = typer.Option(Path("dateline-out"), "--out", help="Folder for one coded file per shard."),
+        db: Path = DbOpt,
+        engine: str = typer.Option("local", "--engine", help="local (this process) or ray (Ray Data actors)."),
+        workers: Optional[int] = typer.Option(None, "--workers", help="Ray actors (default: one per core)."),
+        cpus_per_worker: float = typer.Option(0.5, "--cpus-per-worker",
+                                              help="CPUs Ray reserves per actor; fractional leaves room for Ray's own tasks."),
+        ontology: str = OntologyOpt,
+        coder: str = CoderOpt,
+        batch_size: int = typer.Option(32, help="Articles per batch."),
+        quiet: bool = typer.Option(False, "--quiet", "-q")):
+    """Code shards to one output file each (finished shards are skipped on restart), then load them into --db."""
+    from .engine import ENGINES, load_outputs, run_shards
+    from .runner import Runner
+
+    if engine not in ENGINES:
+        _fail(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    _check_options(ontology, coder)
+    missing = [str(s) for s in shards if not s.exists()]
+    if missing:
+        _fail(f"no such shard(s): {', '.join(missing)}")
+    out.mkdir(parents=True, exist_ok=True)
+    log = _logger(quiet)
+    coded = skipped = 0
+    for summary in run_shards([str(s) for s in shards], out, engine, ontology, coder, batch_size, workers,
+                              cpus_per_worker):
+        if summary["status"] == "skipped":
+            skipped += 1
+        else:
+            coded += 1
+        if not quiet:
+            err.print(f"{summary['status']} {summary['shard']}: {summary['articles']} articles, {summary['events']} "
+                      f"events, {summary['problems']} problems ({summary['seconds']} s)", soft_wrap=True)
+    with _open_store(db) as store, _progress(quiet) as progress:
+        task = progress.add_task("loading", total=None)
+        runner = Runner(store, ontology, coder, batch_size, log=log)
+        load_outputs([str(s) for s in shards], out, runner, on_article=lambda: progress.advance(task))
+        runner.recluster()
+        totals = {t: store.count(t) for t in ("articles", "events", "copies", "clusters")}
+    if not quiet:
+        err.print(f"{coded} shards coded, {skipped} already done. {runner.stats.line()}. {db}: {totals['articles']} "
+                  f"articles (+{totals['copies']} copies), {totals['events']} events in {totals['clusters']} clusters.")
+    if runner.stats.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def problems(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file.")):
+    """List the sources and records that could not be read, coded or stored, with the reason."""
+    from .store import Store
+
+    if not db.exists():
+        _fail(f"{db}: no such database")
+    with Store(db, read_only=True) as store:
+        found = store.problems()
+    table = Table(title=f"{db}: {len(found)} problems")
+    for col in ("seen", "stage", "source", "reason"):
+        table.add_column(col, overflow="fold")
+    for p in found:
+        table.add_row(p.seen_at.strftime("%Y-%m-%d %H:%M") if p.seen_at else "", p.stage, p.source, p.reason)
+    out.print(table)
 
 
 @app.command()
 def events(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+           mentions: bool = typer.Option(False, "--mentions", help="List every coded mention, not merged clusters."),
            type: Optional[str] = typer.Option(None, "--type", help="Event type, e.g. ASSAULT."),
            country: Optional[str] = typer.Option(None, "--country", help="ISO alpha-3 of actor, recipient or place."),
            since: Optional[str] = typer.Option(None, "--since", help="YYYY-MM-DD"),
            until: Optional[str] = typer.Option(None, "--until", help="YYYY-MM-DD"),
            status: Optional[str] = typer.Option(None, "--status", help="claimed, reported, confirmed, denied, rumoured."),
+           ontology: Optional[str] = typer.Option(None, "--ontology", help="Only this ontology's events."),
            limit: Optional[int] = typer.Option(None, "--limit"),
            format: str = typer.Option("table", "--format", help="table, jsonl, csv or parquet."),
            output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (needed for parquet).")):
-    """List stored events, filtered."""
-    from .store import Store, StoreError, write_events
+    """List stored events, filtered: one row per event cluster (reports merged across articles and outlets),
+    or one per mention with --mentions."""
+    from .store import Store, StoreError, write_clusters, write_events
 
     if not db.exists():
         _fail(f"{db}: no such database (run `dateline ingest` first)")
@@ -153,18 +236,40 @@ def events(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB
         until_d = date.fromisoformat(until) if until else None
     except ValueError as exc:
         _fail(f"--since/--until take YYYY-MM-DD: {exc}")
+    filters = dict(type=type, country=country, since=since_d, until=until_d, status=status, limit=limit,
+                   ontology=ontology)
     try:
         with Store(db, read_only=True) as store:
-            found = store.events(type=type, country=country, since=since_d, until=until_d, status=status, limit=limit)
+            found = store.events(**filters) if mentions else store.clusters(**filters)
     except StoreError as exc:
         _fail(str(exc))
     if format == "table":
-        out.print(events_table(found))
+        out.print(events_table(found) if mentions else clusters_table(found))
         return
     try:
-        write_events(found, format, str(output) if output else None)
+        (write_events if mentions else write_clusters)(found, format, str(output) if output else None)
     except Exception as exc:
         _fail(str(exc))
+
+
+def _actor_names(actors) -> str:
+    return ", ".join(f"{a.name} ({a.country or '?'} {a.sector or '?'})" for a in actors) or "-"
+
+
+def _place_name(place) -> str:
+    return f"{place.name}, {place.admin1 or ''} {place.country}".replace(",  ", ", ") if place else "-"
+
+
+def clusters_table(found) -> Table:
+    table = Table(show_lines=False, title=f"{len(found)} events (reports merged across articles)")
+    for col in ("date", "type", "actor", "recipient", "place", "articles", "outlets", "status", "first report"):
+        table.add_column(col, overflow="fold")
+    for c in found:
+        sentence = c.sentence if len(c.sentence) <= 90 else c.sentence[:87] + "..."
+        table.add_row(str(c.date.start) if c.date else "-", c.type, _actor_names(c.actors), _actor_names(c.recipients),
+                      _place_name(c.place), str(c.article_count), f"{c.independent_outlets} ({len(c.outlets)})",
+                      c.status.value, sentence)
+    return table
 
 
 def events_table(found) -> Table:
@@ -172,9 +277,7 @@ def events_table(found) -> Table:
     for col in ("date", "prec", "type", "actor", "recipient", "place", "status", "source"):
         table.add_column(col, overflow="fold")
     for e in found:
-        actor = ", ".join(f"{a.name} ({a.country or '?'} {a.sector or '?'})" for a in e.actors) or "-"
-        recipient = ", ".join(f"{a.name} ({a.country or '?'} {a.sector or '?'})" for a in e.recipients) or "-"
-        place = f"{e.place.name}, {e.place.admin1 or ''} {e.place.country}".replace(",  ", ", ") if e.place else "-"
+        actor, recipient, place = _actor_names(e.actors), _actor_names(e.recipients), _place_name(e.place)
         flags = "".join(f for f, on in (("¬", e.negated), ("→", e.future), ("?", e.hypothetical)) if on)
         table.add_row(str(e.date.start) if e.date else "-", e.date.precision.value if e.date else "-",
                       e.type + flags, actor, recipient, place, e.attribution.status.value,

@@ -1,4 +1,4 @@
-"""Ingest: read text, HTML, JSONL files and folders into cleaned `Article` records, reporting bad input."""
+"""Ingest: read text, HTML, JSONL and Parquet files, WARC files, feeds and folders into cleaned `Article` records, reporting bad input."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ MAX_BYTES = 20 * 1024 * 1024  # a larger "article" is a dump or an attack, not n
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+PARQUET_SUFFIXES = {".parquet"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES | FEED_SUFFIXES
+RECORD_FIELDS = ("url", "outlet", "title", "published_at")
 
 
 @dataclass
@@ -34,14 +37,27 @@ class IngestError:
 Ingested = Union[Article, IngestError]
 
 
+def read_sources(specs: Iterable[str | Path], fetcher=None) -> Iterator[Ingested]:
+    """Yield articles (or errors) from feed URLs, files and folders, in the order given; folders in sorted order."""
+    from .feeds import is_url, read_feed
+
+    for spec in specs:
+        if isinstance(spec, str) and is_url(spec):
+            yield from read_feed(spec, fetcher)
+        else:
+            yield from read_paths([spec])
+
+
 def read_paths(paths: Iterable[str | Path]) -> Iterator[Ingested]:
     """Yield articles (or errors) from files and folders, folders walked in sorted order."""
+    from .warc import is_warc
+
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            files = sorted(p for p in path.rglob("*") if p.is_file() and (p.suffix.lower() in SUPPORTED or is_warc(p)))
             if not files:
-                yield IngestError(str(path), "folder holds no .txt, .html or .jsonl files")
+                yield IngestError(str(path), "folder holds no text, HTML, JSONL, Parquet, WARC or feed files")
             for file in files:
                 yield from read_file(file)
         else:
@@ -49,6 +65,20 @@ def read_paths(paths: Iterable[str | Path]) -> Iterator[Ingested]:
 
 
 def read_file(path: Path) -> Iterator[Ingested]:
+    from .warc import is_warc, read_warc
+
+    if is_warc(path):
+        yield from read_warc(path, MAX_BYTES)
+        return
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        yield from read_parquet(path)
+        return
+    if suffix in FEED_SUFFIXES:
+        from .feeds import read_feed
+
+        yield from read_feed(str(path))
+        return
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -58,7 +88,6 @@ def read_file(path: Path) -> Iterator[Ingested]:
     except OSError as exc:
         yield IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
         return
-    suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         yield from read_jsonl(data, str(path))
         return
@@ -68,9 +97,9 @@ def read_file(path: Path) -> Iterator[Ingested]:
         return
     try:
         if suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and _looks_like_html(text)):
-            yield from _one(article_from_html(text, source_path=str(path)), str(path))
+            yield from checked(article_from_html(text, source_path=str(path)), str(path))
         else:
-            yield from _one(article_from_text(text, source_path=str(path)), str(path))
+            yield from checked(article_from_text(text, source_path=str(path)), str(path))
     except Exception as exc:  # a parser bug on one file must not stop the batch
         yield IngestError(str(path), f"could not parse: {type(exc).__name__}: {exc}")
 
@@ -78,7 +107,8 @@ def read_file(path: Path) -> Iterator[Ingested]:
 MIN_WORDS = 8  # shorter than one news sentence: a menu, a stub or an error page
 
 
-def _one(article: Article | None, source: str) -> Iterator[Ingested]:
+def checked(article: Article | None, source: str) -> Iterator[Ingested]:
+    """The article, or an error when nothing like an article text was found."""
     words = len(article.text.split()) if article is not None else 0
     if words < MIN_WORDS:
         yield IngestError(source, f"no article text found after removing boilerplate ({words} words)")
@@ -101,25 +131,65 @@ def read_jsonl(data: bytes, source: str) -> Iterator[Ingested]:
         except json.JSONDecodeError as exc:
             yield IngestError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
             continue
-        if not isinstance(record, dict) or not (record.get("text") or record.get("html")):
-            yield IngestError(where, "record has no 'text' or 'html' field")
+        if not isinstance(record, dict):
+            yield IngestError(where, "record is not a JSON object")
             continue
-        try:
-            meta = {k: record.get(k) for k in ("url", "outlet", "title", "published_at")}
-            if record.get("html"):
-                article = article_from_html(record["html"], source_path=where, **meta)
-            else:
-                article = article_from_text(record["text"], source_path=where, **meta)
-        except Exception as exc:
-            yield IngestError(where, f"could not parse: {type(exc).__name__}: {exc}")
-            continue
-        yield from _one(article, where)
+        yield from article_from_record(record, where)
 
 
-def decode(data: bytes) -> tuple[str | None, str]:
-    """UTF-8 first (with or without BOM), then a detected encoding; binary data is refused."""
+def read_parquet(path: Path) -> Iterator[Ingested]:
+    """One article per row, with the JSONL fields as columns; read in row batches, not all at once."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+        names = set(table.schema_arrow.names)
+    except Exception as exc:
+        yield IngestError(str(path), f"not a readable Parquet file: {type(exc).__name__}: {exc}")
+        return
+    if not names & {"text", "html"}:
+        yield IngestError(str(path), "Parquet file has no 'text' or 'html' column")
+        return
+    columns = [c for c in ("text", "html", *RECORD_FIELDS) if c in names]
+    number = 0
+    try:
+        for batch in table.iter_batches(batch_size=256, columns=columns):
+            for record in batch.to_pylist():
+                number += 1
+                yield from article_from_record(record, f"{path}:{number}")
+    except Exception as exc:  # a damaged row group: keep the rows read before it
+        yield IngestError(f"{path}:{number + 1}", f"unreadable Parquet data ({type(exc).__name__}: {exc}); "
+                                                  f"{number} rows read before it")
+
+
+def article_from_record(record: dict, where: str) -> Iterator[Ingested]:
+    """A JSONL line or Parquet row: {"text"|"html", "title", "url", "outlet", "published_at"}."""
+    if not (record.get("text") or record.get("html")):
+        yield IngestError(where, "record has no 'text' or 'html' field")
+        return
+    try:
+        meta = {k: record.get(k) for k in RECORD_FIELDS}
+        if meta["published_at"] is not None and not isinstance(meta["published_at"], (str, datetime)):
+            meta["published_at"] = str(meta["published_at"])
+        if record.get("html"):
+            article = article_from_html(record["html"], source_path=where, **meta)
+        else:
+            article = article_from_text(record["text"], source_path=where, **meta)
+    except Exception as exc:
+        yield IngestError(where, f"could not parse: {type(exc).__name__}: {exc}")
+        return
+    yield from checked(article, where)
+
+
+def decode(data: bytes, charset: str | None = None) -> tuple[str | None, str]:
+    """The declared charset, then UTF-8 (with or without BOM), then a detected encoding; binary data is refused."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, "binary file (NUL bytes), not text"
+    if charset:
+        try:
+            return data.decode(charset), ""
+        except (LookupError, UnicodeDecodeError):
+            pass  # servers often declare the wrong charset
     try:
         return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError:

@@ -131,10 +131,55 @@ class Event(BaseModel):
     coder_version: str = CODER_VERSION
 
 
+class ArticleCopy(BaseModel):
+    """An article that repeats one already stored (a syndicated or lightly edited copy): stored as a link, not coded again."""
+
+    id: str = Field(description="Stable id of the copy: its source and text hash.")
+    article_id: str = Field(description="The stored article it repeats.")
+    url: Optional[str] = None
+    source_path: Optional[str] = None
+    outlet: Optional[str] = None
+    title: Optional[str] = None
+    published_at: Optional[datetime] = None
+    similarity: float = Field(description="Estimated Jaccard similarity of word shingles (1.0: the same text).")
+
+
+class EventCluster(BaseModel):
+    """Reports of one real-world event across articles and outlets, merged: what `dateline events` lists."""
+
+    id: str = Field(description="Stable id: derived from the cluster's earliest event.")
+    ontology: str
+    type: str
+    category: Optional[str] = None
+    date: Optional[EventDate] = None
+    place: Optional[Place] = None
+    actors: list[Actor] = Field(default_factory=list)
+    recipients: list[Actor] = Field(default_factory=list)
+    status: AttributionStatus = Field(AttributionStatus.reported, description="The strongest status among its mentions.")
+    statuses: dict[str, int] = Field(default_factory=dict, description="Mentions per attribution status.")
+    event_ids: list[str] = Field(description="The coded events (mentions) merged here.")
+    article_ids: list[str] = Field(default_factory=list, description="Stored articles with a mention.")
+    article_count: int = Field(0, description="Articles reporting it, copies of a stored article included.")
+    outlets: list[str] = Field(default_factory=list, description="Every outlet that carried a report, copies included.")
+    independent_outlets: int = Field(0, description="Outlets with their own text (copies of another's do not count).")
+    sentence: str = Field("", description="Evidence sentence of the cluster's first mention.")
+
+
+class IngestProblem(BaseModel):
+    """A source or record that could not be read, coded or stored, and why; kept so nothing is lost silently."""
+
+    id: str
+    source: str
+    stage: str = Field(description="read, code or store.")
+    reason: str
+    seen_at: Optional[datetime] = None
+
+
 def stable_id(*parts: object, length: int = 16) -> str:
     """A short deterministic id from its parts (same input, same id, across runs and machines)."""
     h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8"))
     return h.hexdigest()[:length]
 
 
-MODELS = {"article": Article, "event": Event, "actor": Actor, "place": Place, "attribution": Attribution}
+MODELS = {"article": Article, "event": Event, "cluster": EventCluster, "copy": ArticleCopy, "problem": IngestProblem,
+          "actor": Actor, "place": Place, "attribution": Attribution}

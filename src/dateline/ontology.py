@@ -18,7 +18,7 @@ BUILTIN = {"plover": "ontologies/plover.yaml", "acled": "ontologies/acled.yaml"}
 TYPE_KEYS = {"definition", "label", "group", "cameo", "verbs", "nouns", "phrases", "requires_any", "context_any",
              "excludes_any", "noun_needs_verb", "recipient_preps", "noun_actor_preps", "default_recipient",
              "object_is_theme", "actor_sectors", "recipient_sectors", "yields_to", "embeds_content", "modes",
-             "examples"}
+             "merges_with", "examples"}
 FILE_KEYS = {"name", "version", "extends", "description", "light_verbs", "content_verbs", "types", "negatives",
              "negative_files", "drop"}
 
@@ -47,6 +47,8 @@ class EventType:
     # A speech act whose clausal complement is its content: "threatened to attack", "accused X of killing"
     # code one THREATEN/ACCUSE event, not an attack or a killing besides.
     embeds_content: bool = False
+    # Across articles, one outlet's "clashes" is another's "attack": types whose reports may be one event.
+    merges_with: set[str] = field(default_factory=set)
     modes: dict[str, set[str]] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
@@ -171,6 +173,9 @@ def load(name_or_path: str = "plover") -> Ontology:
         missing = t.yields_to - set(types)
         if missing:
             raise OntologyError(f"{path}: type {t.name} yields to unknown type(s) {sorted(missing)}")
+        missing = t.merges_with - set(types)
+        if missing:
+            raise OntologyError(f"{path}: type {t.name} merges with unknown type(s) {sorted(missing)}")
     light = _words(data.get("light_verbs")) | (base.light_verbs if base else set())
     negatives = [str(s) for s in data.get("negatives") or []] + (base.negatives if base else [])
     for name in data.get("negative_files") or []:
@@ -221,6 +226,7 @@ def _type(path: Path, name: str, spec) -> EventType:
         recipient_sectors={str(s).upper() for s in spec.get("recipient_sectors") or []},
         yields_to={str(s) for s in spec.get("yields_to") or []},
         embeds_content=bool(spec.get("embeds_content", False)),
+        merges_with={str(s) for s in spec.get("merges_with") or []},
         modes={str(k): _words(v) for k, v in (spec.get("modes") or {}).items()},
         examples=[str(s) for s in spec.get("examples") or []],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Iterable, Iterator
 
 from . import classifier
@@ -35,9 +36,8 @@ def code_many(articles: Iterable[Article], ontology: str = "plover", batch_size:
         raise ValueError(f"unknown coder {coder!r}: use one of {', '.join(CODERS)}")
     onto = ontology_stage.load(ontology)
     model = classifier.for_ontology(onto) if coder == "hybrid" else None
-    articles = list(articles) if not isinstance(articles, list) else articles
-    for start in range(0, len(articles), batch_size):
-        chunk = articles[start:start + batch_size]
+    articles = iter(articles)  # streamed: only one batch is held at a time
+    while chunk := list(islice(articles, batch_size)):
         docs = list(nlp.parse_many((a.text for a in chunk), batch_size=batch_size))
         scores = _sentence_scores(model, docs)
         for article, doc, doc_scores in zip(chunk, docs, scores):
