@@ -326,6 +326,34 @@ def eval_events(gold: Optional[List[Path]] = typer.Argument(
         out.print(line)
 
 
+@eval_app.command("clusters")
+def eval_clusters(gold: Optional[Path] = typer.Argument(
+                      None, help="Cluster gold JSONL (default: the bundled articles about the same few events)."),
+                  ontology: str = OntologyOpt,
+                  coder: str = CoderOpt):
+    """Score copy detection and the merging of reports into event clusters: pairwise and B-cubed P/R/F1."""
+    from .cluster_eval import evaluate_clusters, report_lines
+    from .resources import examples_dir
+
+    gold = gold or examples_dir() / "clusters" / "articles.jsonl"
+    if not gold.exists():
+        _fail(f"{gold}: no such gold file")
+    _check_options(ontology, coder)
+    try:
+        scores = evaluate_clusters(gold, ontology, coder)
+    except (ValueError, KeyError) as exc:
+        _fail(f"{gold}: {exc}")
+    table = Table(title=f"{gold.name} ({ontology}, {coder}): gold events and the cluster holding most of their reports")
+    for col in ("gold event", "articles", "outlets", "pieces", "type", "cluster articles", "cluster outlets"):
+        table.add_column(col)
+    for row in scores.per_cluster:
+        table.add_row(row["cluster"], str(row["gold_articles"]), str(row["gold_outlets"]), str(row["pieces"]),
+                      row["type"], str(row["articles"]), str(row["outlets"]))
+    out.print(table)
+    for line in report_lines(scores):
+        out.print(line)
+
+
 ontology_app = typer.Typer(no_args_is_help=True, help="Inspect and check event ontologies.")
 app.add_typer(ontology_app, name="ontology")
 

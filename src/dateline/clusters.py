@@ -9,7 +9,9 @@ each joins the best compatible cluster, so the result does not depend on the ord
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +25,7 @@ DATE_SLACK = {"minute": 1, "day": 1, "week": 3, "month": 10, "year": 60}
 PUBLICATION_SLACK = 2  # a date taken from the publication time is only roughly the event's
 PLACE_KM = 50.0  # two site/city places further apart than this are different events
 NAME_MATCH = 88  # rapidfuzz token-set ratio for two actor names to be the same actor
+SHARED_NAMES = 2  # proper names two evidence sentences must share to count as a match
 STATUS_RANK = [AttributionStatus.confirmed, AttributionStatus.reported, AttributionStatus.claimed,
                AttributionStatus.rumoured, AttributionStatus.denied]
 PLACE_RANK = {"site": 0, "city": 1, "admin1": 2, "region": 3, "country": 4}
@@ -114,6 +117,11 @@ def pair_score(a: Event, b: Event, merges: dict[str, set[str]] | None = None) ->
         if match is None:
             return None
         score += match
+    # Two outlets seldom share the same two names by chance: "clashed with M23 rebels near Sake" and
+    # "fighting between the army and M23 fighters outside Sake" are one event even when neither
+    # sentence gave the coder an actor or a place it could resolve.
+    if len(_names(a.evidence.sentence) & _names(b.evidence.sentence)) >= SHARED_NAMES:
+        score += 1.0
     if score == 0:
         return 0.0
     return score + (0.25 if a.type == b.type else 0.0)
@@ -170,6 +178,15 @@ def _same_actor(x: Actor, y: Actor) -> bool:
         return True
     # "police" and "Kenyan police officers": the same country and sector is the same body of actors.
     return bool(x.country and x.sector and x.country == y.country and x.sector == y.sector)
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’-]*\w|\w*\d\w*)")
+_CALENDAR = {w.lower() for w in (*calendar.day_name, *calendar.month_name) if w}
+
+
+def _names(sentence: str) -> set[str]:
+    """Capitalised words and words with digits (M23, ADF, Sake), less the first word and calendar names."""
+    return {w.lower() for w in _NAME.findall(sentence.strip()) if w.lower() not in _CALENDAR and not w.isdigit()}
 
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
