@@ -55,7 +55,7 @@ def _attribute(trigger: Token, sent: Span, sentence_level: bool = False) -> Foun
     node, steps = trigger, 0
     while steps < 6:
         head = node.head
-        if head is node:
+        if head.i == node.i:
             break
         status = lex["verb_status"].get(head.lemma_.lower())
         if status and head.pos_ in ("VERB", "AUX") and node.dep_ in ("ccomp", "dobj", "xcomp", "advcl", "conj", "dep", "parataxis", "attr", "oprd"):
@@ -99,7 +99,7 @@ def _subject(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             return child
-    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
         return _subject(verb.head)
     return None
 
@@ -125,7 +125,7 @@ def future(trigger: Token) -> bool:
     # "threatened to attack", "plans to withdraw", "will meet ... to sign": announced, not done.
     node = verb
     for _ in range(3):
-        if node.dep_ not in ("xcomp", "advcl", "conj") or node.head is node:
+        if node.dep_ not in ("xcomp", "advcl", "conj") or node.head.i == node.i:
             return False
         head = node.head
         infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children)
@@ -148,7 +148,7 @@ def hypothetical(trigger: Token, sent: Span) -> bool:
     for _ in range(4):
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in node.children):
             return True
-        if node.head is node:
+        if node.head.i == node.i:
             break
         node = node.head
     return False

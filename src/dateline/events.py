@@ -146,7 +146,7 @@ def _drop_embedded_content(found: list["Mention"], content_verbs: set[str] = fro
 def _in_content(token: Token, speech_verb: Token) -> bool:
     node, passed = token, False
     for _ in range(6):
-        if node.head is node:
+        if node.head.i == node.i:
             return False
         passed = passed or node.dep_ in CONTENT_DEPS or (node.dep_ == "advcl" and node.head == speech_verb)
         node = node.head
@@ -209,7 +209,7 @@ def find_triggers(sent: Span, ontology: Ontology):
 
 def _phrase_root(window: Span) -> Token:
     """The phrase's syntactic head: 'bomber' of 'suicide bomber', 'open' of 'open fire'."""
-    return next((t for t in window if not (window.start <= t.head.i < window.end) or t.head is t), window[0])
+    return next((t for t in window if not (window.start <= t.head.i < window.end) or t.head.i == t.i), window[0])
 
 
 def _sentence_words(sent: Span) -> tuple[set[str], str]:
@@ -339,7 +339,7 @@ def _verb_arguments(verb: Token, etype: EventType) -> tuple[list[Token], list[To
     else:
         subj = [c for c in children if c.dep_ == "nsubj"]
         node = verb
-        while not subj and node.dep_ in ("xcomp", "conj", "advcl") and node.head is not node:
+        while not subj and node.dep_ in ("xcomp", "conj", "advcl") and node.head.i != node.i:
             node = node.head  # "threatened to attack", "said ... and described": the shared subject
             subj = [c for c in node.children if c.dep_ in ("nsubj",)]
         actor_heads += subj
@@ -401,7 +401,7 @@ def _light_verb_of(noun: Token, light_verbs: set[str]) -> Token | None:
     for _ in range(3):
         if node.dep_ == "dobj" and node.head.pos_ == "VERB":
             return node.head if node.head.lemma_.lower() in light_verbs else None
-        if node.dep_ != "pobj" or node.head.lower_ not in ("of", "in") or node.head.head is node.head:
+        if node.dep_ != "pobj" or node.head.lower_ not in ("of", "in") or node.head.head.i == node.head.i:
             return None
         node = node.head.head
     return None
@@ -460,7 +460,7 @@ def _own_place(trigger: Token, sent: Span, toponyms: list, actor_heads: list[Tok
         if any(s.start <= t.start < s.end for s in actor_spans):
             continue
         node, hops = t.span.root, 0
-        while hops < 8 and node.i not in anchors and node.head is not node:
+        while hops < 8 and node.i not in anchors and node.head.i != node.i:
             if node.dep_ == "advcl" and _temporal_clause_of(node, node.head):
                 node, hops = node.head, hops + 1
                 continue

@@ -91,12 +91,12 @@ class Fetcher:
     def _read_capped(self, resp) -> bytes:
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(f"page is {int(declared) / 1e6:.1f} MB, over the {self.max_bytes // 2**20} MiB limit")
+            raise FetchError(f"page is {int(declared):,} bytes, over the limit of {self.max_bytes:,}")
         chunks, size = [], 0
         for chunk in resp.iter_content(64 * 1024):
             size += len(chunk)
             if size > self.max_bytes:
-                raise FetchError(f"page is over the {self.max_bytes // 2**20} MiB limit")
+                raise FetchError(f"page is over the limit of {self.max_bytes:,} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -39,7 +39,7 @@ def parse_many(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[D
 
 def clause_verb(token):
     """The verb of the clause a token stands in (the token itself if it is one)."""
-    while token.pos_ not in ("VERB", "AUX") and token.head is not token:
+    while token.pos_ not in ("VERB", "AUX") and token.head.i != token.i:  # Token objects are views: compare indices
         token = token.head
     return token
 
