@@ -31,7 +31,7 @@ class ShardCoder:
 
     def __init__(self, out_dir: str, ontology: str = "plover", coder: str = "hybrid", batch_size: int = 32,
                  threads: int | None = None):
-        from . import classifier, nlp
+        from . import classifier, gazetteer, nlp
         from . import ontology as ontology_stage
 
         if threads:
@@ -41,6 +41,7 @@ class ShardCoder:
         self.out_dir, self.ontology, self.coder, self.batch_size = Path(out_dir), ontology, coder, batch_size
         self.out_dir.mkdir(parents=True, exist_ok=True)
         nlp.load()
+        gazetteer.load()
         if coder == "hybrid":
             classifier.for_ontology(ontology_stage.load(ontology))
             classifier.encoder()
@@ -123,6 +124,10 @@ def _run_ray(todo, out_dir, ontology, coder, batch_size, workers, cpus_per_worke
         # 1-CPU actors on a 2-core machine would leave them none and the run would never progress.
         ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False,
                  object_store_memory=256 * 1024 * 1024)
+    import logging
+
+    for name in ("ray", "ray.data"):  # the run prints its own line per shard
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
