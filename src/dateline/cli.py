@@ -416,18 +416,19 @@ def report(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB
 @app.command()
 def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
          page: Path = typer.Option(Path("dateline-report.html"), "--page", help="HTML report to write.")):
-    """Code the bundled example articles into the database, print a summary and write an HTML report."""
+    """Code the bundled example articles (and a set of reports of the same few events by several outlets) into
+    the database, print the merged events and a summary, and write an HTML report."""
     from .resources import examples_dir
     from .store import Store
 
-    articles_dir = examples_dir() / "articles"
-    run_ingest([articles_dir], db)
+    run_ingest([examples_dir() / "articles", examples_dir() / "clusters" / "articles.jsonl"], db)
     with Store(db, read_only=True) as store:
         found = store.events()
+        clusters = store.clusters()
         summary = store.summary()
-    out.print(events_table(found))
-    table = Table(title=f"{db}: events by type")
-    for col in ("type", "events", "articles", "with place", "dated in text"):
+    out.print(clusters_table(clusters))
+    table = Table(title=f"{db}: event mentions by type")
+    for col in ("type", "mentions", "articles", "with place", "dated in text"):
         table.add_column(col)
     for row in summary:
         table.add_row(*(str(x) for x in row))
