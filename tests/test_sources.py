@@ -135,12 +135,14 @@ def test_ingest_feeds_with_an_unreachable_one_loses_nothing(site, tmp_path):
     args = ["ingest", site.base + "/feed.xml", unreachable, "--db", str(db), "--coder", "cue",
             "--min-interval", "0", "--retries", "1"]
     first = CliRunner().invoke(app, args)
+    print(first.output)  # `pytest -s` shows what an operator sees
     assert first.exit_code == 1  # problems were reported
     assert "cannot connect" in first.output and unreachable in first.output
     assert "item3" in first.output and "item4" in first.output
     assert "2 added" in first.output
     site.nurses_online = True  # the missing page is back: a second run adds it and repeats nothing
     second = CliRunner().invoke(app, args)
+    print(second.output)
     assert "1 added" in second.output and "2 already stored" in second.output
     listed = CliRunner().invoke(app, ["events", "--db", str(db), "--mentions", "--format", "csv"])
     assert "Tema" in listed.stdout
