@@ -138,8 +138,6 @@ class Store:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from exc
         self.columns = {name: {**table_columns(model), **{k: t for k, (t, _) in flat.items()}}
                         for name, (model, flat) in TABLES.items()}
-        self.article_columns = self.columns["articles"]
-        self.event_columns = self.columns["events"]
         if not read_only:
             self._create()
 
@@ -221,9 +219,6 @@ class Store:
         row = {c: _value(getattr(record, c), t) for c, t in table_columns(model).items()}
         row.update({c: fn(record) for c, (_, fn) in flat.items()})
         return [row[c] for c in self.columns[table]]
-
-    def _event_row(self, event: Event) -> list:
-        return self._row("events", event)
 
     def _insert(self, table: str, rows: list[list]) -> None:
         if not rows:
