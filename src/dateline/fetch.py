@@ -56,16 +56,17 @@ class Fetcher:
         host = urlparse(url).netloc
         if urlparse(url).scheme not in ("http", "https"):
             raise FetchError(f"not an http(s) URL: {url}")
-        reason = "no attempt made"
+        reason, retry_after = "no attempt made", None
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(self._delay(attempt, reason))
+                time.sleep(self._delay(attempt, retry_after))
+                retry_after = None
             self._wait_turn(host)
             try:
                 with self.session().get(url, timeout=(self.connect_timeout, self.timeout), stream=True) as resp:
                     if resp.status_code in RETRY_STATUS:
                         reason = f"HTTP {resp.status_code}"
-                        self._retry_after = resp.headers.get("Retry-After")
+                        retry_after = resp.headers.get("Retry-After")
                         continue
                     if resp.status_code >= 400:
                         raise FetchError(f"HTTP {resp.status_code} {resp.reason or ''}".strip())
@@ -79,13 +80,10 @@ class Fetcher:
                 raise FetchError(f"request failed: {_short(exc)}") from exc
         raise FetchError(f"{reason} (after {self.retries + 1} attempts)")
 
-    _retry_after: str | None = None
-
-    def _delay(self, attempt: int, reason: str) -> float:
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
         delay = self.backoff * 2 ** (attempt - 1)
-        if self._retry_after and self._retry_after.isdigit():  # the server knows best, within reason
-            delay = min(max(delay, float(self._retry_after)), 60.0)
-        self._retry_after = None
+        if retry_after and retry_after.isdigit():  # the server knows best, within reason
+            delay = min(max(delay, float(retry_after)), 60.0)
         return delay
 
     def _read_capped(self, resp) -> bytes:
