@@ -216,6 +216,8 @@ def summarise(members: list[Event], sources: dict[str, SourceInfo]) -> EventClus
         ontology=first.ontology,
         type=type_,
         category=next((m.category for m in members if m.type == type_), None),
+        mode=_most_common(m.mode for m in members if m.type == type_),
+        cameo=next((m.cameo for m in members if m.type == type_ and m.cameo), None),
         date=_best_date(members),
         place=_best_place(members),
         actors=_union(m.actors for m in members),
@@ -229,6 +231,11 @@ def summarise(members: list[Event], sources: dict[str, SourceInfo]) -> EventClus
         independent_outlets=len(independent),
         sentence=first.evidence.sentence,
     )
+
+
+def _most_common(values) -> str | None:
+    counts = Counter(v for v in values if v)
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else None
 
 
 def _outlet_key(outlet: str | None, article_id: str) -> str:

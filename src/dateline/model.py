@@ -151,6 +151,8 @@ class EventCluster(BaseModel):
     ontology: str
     type: str
     category: Optional[str] = None
+    mode: Optional[str] = Field(None, description="The mode most of its mentions share (PLOVER's how).")
+    cameo: Optional[str] = Field(None, description="CAMEO root code of its type, from the ontology's crosswalk.")
     date: Optional[EventDate] = None
     place: Optional[Place] = None
     actors: list[Actor] = Field(default_factory=list)
