@@ -4,7 +4,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dateline.pipeline import code
-from dateline.store import Store, table_columns, write_events
+from dateline.exports import write_events
+from dateline.store import Store, table_columns
 from dateline.model import Event
 
 

@@ -69,12 +69,13 @@ def extract(files: List[Path] = typer.Argument(..., help="Text, HTML or JSONL fi
 
 
 SourcesArg = typer.Argument(..., help="Feed URLs, or text, HTML, JSONL, Parquet, WARC or feed files, or folders.")
-DbOpt = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file (created if missing).")
+DbOpt = typer.Option("dateline.duckdb", "--db", help="DuckDB file (created if missing) or postgresql://user@host/db.")
+ReadDbOpt = typer.Option("dateline.duckdb", "--db", help="DuckDB file or postgresql://user@host/db.")
 
 
 @app.command()
 def ingest(sources: List[str] = SourcesArg,
-           db: Path = DbOpt,
+           db: str = DbOpt,
            ontology: str = OntologyOpt,
            coder: str = CoderOpt,
            batch_size: int = typer.Option(32, help="Articles per batch (spaCy and the embedding model)."),
@@ -102,11 +103,13 @@ def _check_options(ontology: str, coder: str) -> None:
         _fail(str(exc))
 
 
-def _open_store(db: Path):
-    from .store import Store, StoreError
+def _open_store(db: str, read_only: bool = False):
+    from .store import Store, StoreError, store_exists
 
+    if read_only and not store_exists(db):
+        _fail(f"{db}: no such database (run `dateline ingest` first)")
     try:
-        return Store(db)
+        return Store(db, read_only=read_only)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -152,7 +155,7 @@ def run_ingest(sources, db, ontology="plover", batch_size=32, quiet=False, coder
 @app.command()
 def run(shards: List[Path] = typer.Argument(..., help="Shards: Parquet, WARC, JSONL files or folders."),
         out: Path = typer.Option(Path("dateline-out"), "--out", help="Folder for one coded file per shard."),
-        db: Path = DbOpt,
+        db: str = DbOpt,
         engine: str = typer.Option("local", "--engine", help="local (this process) or ray (Ray Data actors)."),
         workers: Optional[int] = typer.Option(None, "--workers", help="Ray actors (default: one per core)."),
         cpus_per_worker: float = typer.Option(0.5, "--cpus-per-worker",
@@ -197,13 +200,9 @@ def run(shards: List[Path] = typer.Argument(..., help="Shards: Parquet, WARC, JS
 
 
 @app.command()
-def problems(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file.")):
+def problems(db: str = ReadDbOpt):
     """List the sources and records that could not be read, coded or stored, with the reason."""
-    from .store import Store
-
-    if not db.exists():
-        _fail(f"{db}: no such database")
-    with Store(db, read_only=True) as store:
+    with _open_store(db, read_only=True) as store:
         found = store.problems()
     table = Table(title=f"{db}: {len(found)} problems")
     for col in ("seen", "stage", "source", "reason"):
@@ -214,7 +213,7 @@ def problems(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="Duck
 
 
 @app.command()
-def events(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+def events(db: str = ReadDbOpt,
            mentions: bool = typer.Option(False, "--mentions", help="List every coded mention, not merged clusters."),
            type: Optional[str] = typer.Option(None, "--type", help="Event type, e.g. ASSAULT."),
            country: Optional[str] = typer.Option(None, "--country", help="ISO alpha-3 of actor, recipient or place."),
@@ -223,14 +222,16 @@ def events(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB
            status: Optional[str] = typer.Option(None, "--status", help="claimed, reported, confirmed, denied, rumoured."),
            ontology: Optional[str] = typer.Option(None, "--ontology", help="Only this ontology's events."),
            limit: Optional[int] = typer.Option(None, "--limit"),
-           format: str = typer.Option("table", "--format", help="table, jsonl, csv or parquet."),
+           format: str = typer.Option("table", "--format", help="table, jsonl, csv, parquet, geojson, or the "
+                                      "flat layouts acled (CSV) and gdelt (tab-separated, GDELT 2.0 columns)."),
            output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (needed for parquet).")):
     """List stored events, filtered: one row per event cluster (reports merged across articles and outlets),
     or one per mention with --mentions."""
-    from .store import Store, StoreError, write_clusters, write_events
+    from .exports import FORMATS, write_clusters, write_events
+    from .store import StoreError
 
-    if not db.exists():
-        _fail(f"{db}: no such database (run `dateline ingest` first)")
+    if format != "table" and format not in FORMATS:
+        _fail(f"unknown format {format!r}: use table, {', '.join(FORMATS)}")
     try:
         since_d = date.fromisoformat(since) if since else None
         until_d = date.fromisoformat(until) if until else None
@@ -238,17 +239,24 @@ def events(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB
         _fail(f"--since/--until take YYYY-MM-DD: {exc}")
     filters = dict(type=type, country=country, since=since_d, until=until_d, status=status, limit=limit,
                    ontology=ontology)
+    articles = None
     try:
-        with Store(db, read_only=True) as store:
+        with _open_store(db, read_only=True) as store:
             found = store.events(**filters) if mentions else store.clusters(**filters)
+            if format == "gdelt" and not mentions:  # its SOURCEURL and DATEADDED come from the first article
+                articles = store.articles(sorted({c.article_ids[0] for c in found if c.article_ids}))
     except StoreError as exc:
         _fail(str(exc))
     if format == "table":
         out.print(events_table(found) if mentions else clusters_table(found))
         return
+    target = str(output) if output else None
     try:
-        (write_events if mentions else write_clusters)(found, format, str(output) if output else None)
-    except Exception as exc:
+        if mentions:
+            write_events(found, format, target)
+        else:
+            write_clusters(found, format, target, articles)
+    except (StoreError, OSError) as exc:
         _fail(str(exc))
 
 
@@ -399,22 +407,19 @@ def ontology_check(ontology: str = typer.Argument(..., help="plover, acled, or a
 
 
 @app.command()
-def report(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+def report(db: str = ReadDbOpt,
            output: Path = typer.Option(Path("dateline-report.html"), "--output", "-o", help="HTML file to write.")):
     """Write a self-contained HTML page of the stored events with their evidence sentences."""
     from .report import render
-    from .store import Store
 
-    if not db.exists():
-        _fail(f"{db}: no such database (run `dateline ingest` first)")
-    with Store(db, read_only=True) as store:
+    with _open_store(db, read_only=True) as store:
         found = store.events()
-    output.write_text(render(found, title=f"dateline: {db.name}"), encoding="utf-8")
+    output.write_text(render(found, title=f"dateline: {Path(db).name}"), encoding="utf-8")
     err.print(f"wrote {output} ({len(found)} events)")
 
 
 @app.command()
-def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB file."),
+def demo(db: str = DbOpt,
          page: Path = typer.Option(Path("dateline-report.html"), "--page", help="HTML report to write.")):
     """Code the bundled example articles (and a set of reports of the same few events by several outlets) into
     the database, print the merged events and a summary, and write an HTML report."""
@@ -435,7 +440,7 @@ def demo(db: Path = typer.Option(Path("dateline.duckdb"), "--db", help="DuckDB f
     out.print(table)
     from .report import render
 
-    page.write_text(render(found, title=f"dateline: {db.name}"), encoding="utf-8")
+    page.write_text(render(found, title=f"dateline: {Path(db).name}"), encoding="utf-8")
     err.print(f"open {page.resolve()} in a browser for the events with their evidence")
 
 

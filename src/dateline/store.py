@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import sys
 import types
 import typing
 from datetime import date, datetime
@@ -508,66 +506,3 @@ class Store:
             "count(place_id) AS placed, sum(CASE WHEN date_source = 'text' THEN 1 ELSE 0 END) AS dated_in_text "
             "FROM events GROUP BY type ORDER BY events DESC, type"
         ).fetchall()
-
-
-# --- exports -----------------------------------------------------------------------------------
-
-FLAT_KEYS = ["id", "article_id", "ontology", "category", "type", "mode", "cameo"] + list(EVENT_COLUMNS) + [
-    "negated", "future", "hypothetical", "confidence", "coder", "model_score", "coder_version"]
-
-
-def flat_row(event: Event) -> dict:
-    row = {k: getattr(event, k) for k in ("id", "article_id", "ontology", "category", "type", "mode", "cameo", "negated",
-                                          "future", "hypothetical", "confidence", "coder", "model_score", "coder_version")}
-    row.update({k: fn(event) for k, (_, fn) in EVENT_COLUMNS.items()})
-    return {k: row[k] for k in FLAT_KEYS}
-
-
-CLUSTER_KEYS = ["id", "ontology", "category", "type"] + list(CLUSTER_COLUMNS) + [
-    "status", "article_count", "independent_outlets", "outlets", "event_ids", "sentence"]
-
-
-def cluster_row(cluster: EventCluster) -> dict:
-    row = {k: getattr(cluster, k) for k in ("id", "ontology", "category", "type", "article_count",
-                                            "independent_outlets", "sentence")}
-    row.update({k: fn(cluster) for k, (_, fn) in CLUSTER_COLUMNS.items()})
-    row["status"] = cluster.status.value
-    row["outlets"] = "; ".join(cluster.outlets)
-    row["event_ids"] = " ".join(cluster.event_ids)
-    return {k: row[k] for k in CLUSTER_KEYS}
-
-
-def write_clusters(clusters: list[EventCluster], fmt: str, output: str | None = None) -> None:
-    _write(clusters, fmt, output, cluster_row, CLUSTER_KEYS)
-
-
-def write_events(events: list[Event], fmt: str, output: str | None = None) -> None:
-    _write(events, fmt, output, flat_row, FLAT_KEYS)
-
-
-def _write(records: list, fmt: str, output: str | None, flat, keys: list[str]) -> None:
-    if fmt == "jsonl":
-        fh = open(output, "w", encoding="utf-8") if output else sys.stdout
-        for e in records:
-            fh.write(e.model_dump_json() + "\n")
-        if output:
-            fh.close()
-    elif fmt == "csv":
-        fh = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        for e in records:
-            writer.writerow(flat(e))
-        if output:
-            fh.close()
-    elif fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if not output:
-            raise StoreError("parquet needs --output FILE")
-        rows = [flat(e) for e in records]
-        table = pa.Table.from_pylist(rows) if rows else pa.table({k: [] for k in keys})
-        pq.write_table(table, output)
-    else:
-        raise StoreError(f"unknown format {fmt!r}: use table, jsonl, csv or parquet")
