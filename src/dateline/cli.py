@@ -419,6 +419,39 @@ def report(db: str = ReadDbOpt,
 
 
 @app.command()
+def serve(db: str = ReadDbOpt,
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
+          port: int = typer.Option(8000, "--port"),
+          token: Optional[str] = typer.Option(None, "--token", envvar="DATELINE_TOKEN",
+                                              help="Bearer token for writes (POST /articles, /ingest); none: read-only."),
+          private: bool = typer.Option(False, "--private", help="Reads need the token too."),
+          ontology: str = OntologyOpt,
+          coder: str = CoderOpt):
+    """Serve the HTTP API and the map page (map, timeline, filters, table, evidence) for a database."""
+    import uvicorn
+
+    from .api import create_app, vendor_missing
+    from .store import StoreError, store_exists
+
+    if private and not token:
+        _fail("--private needs --token (or DATELINE_TOKEN)")
+    if not store_exists(db):
+        _fail(f"{db}: no such database (run `dateline ingest` or `dateline demo` first)")
+    if token:
+        _check_options(ontology, coder)
+    missing = vendor_missing()
+    if missing:
+        err.print(f"[yellow]warning:[/yellow] the map page lacks {', '.join(missing)}: run scripts/bootstrap.sh")
+    try:
+        api = create_app(db, token=token, public_reads=not private, ontology=ontology, coder=coder)
+    except StoreError as exc:
+        _fail(str(exc))
+    writes = "writes with the token" if token else "read-only (no --token)"
+    err.print(f"dateline: {db} on http://{host}:{port}/ ({writes}; API schema at /openapi.json)")
+    uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
+@app.command()
 def demo(db: str = DbOpt,
          page: Path = typer.Option(Path("dateline-report.html"), "--page", help="HTML report to write.")):
     """Code the bundled example articles (and a set of reports of the same few events by several outlets) into
