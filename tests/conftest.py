@@ -30,3 +30,17 @@ def code():
         return code(make_article(body, published), ontology)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server on loopback for this test session (skipped, with the reason, where none can start)."""
+    from pg_server import Unavailable, postgres_server
+
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL: {exc}")
+    yield url
+    server.__exit__(None, None, None)

@@ -7,6 +7,7 @@ import binascii
 import json
 import secrets
 import threading
+from contextlib import asynccontextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -169,7 +170,17 @@ def create_app(db: str, token: str | None = None, public_reads: bool = True, ont
             raise HTTPException(401, "writes need a token: send 'Authorization: Bearer TOKEN'",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    app = FastAPI(title="dateline", version=_version(), docs_url=None, redoc_url=None,
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        for reader in readers:  # the handles opened for the request threads, then the main one
+            try:
+                reader.close()
+            except Exception:
+                pass
+        main.close()
+
+    app = FastAPI(title="dateline", version=_version(), docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Events coded from news articles: who did what to whom, when, where, according to whom. "
                               "`/events` lists event clusters (reports merged across articles and outlets); each "
                               "comes with its evidence sentences and every article that reported it.")
@@ -196,15 +207,6 @@ def create_app(db: str, token: str | None = None, public_reads: bool = True, ont
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError):
         return JSONResponse({"error": str(exc)}, status_code=503)
-
-    @app.on_event("shutdown")
-    def close() -> None:
-        for reader in readers:
-            try:
-                reader.close()
-            except Exception:
-                pass
-        main.close()
 
     reads = [Depends(read_access)]
 

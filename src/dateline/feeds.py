@@ -1,4 +1,5 @@
-"""Feeds: RSS and Atom feeds (feedparser) into articles, fetching each item's page when the feed holds only a summary."""
+"""Feeds: RSS and Atom feeds (feedparser) into articles, fetching each item's page when the feed holds only a summary;
+a URL that gives an HTML page rather than a feed is read as one article."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .fetch import Fetcher, FetchError
 # A feed item with at least this many words of content is taken as the article; shorter is a teaser.
 FULL_TEXT_WORDS = 120
 _TAG = re.compile(r"<[^>]+>")
+_HTML = re.compile(rb"<(!doctype html|html|body|article)\b", re.I)
 
 
 def is_url(spec: str) -> bool:
@@ -18,14 +20,16 @@ def is_url(spec: str) -> bool:
 
 
 def read_feed(spec: str, fetcher: Fetcher | None = None) -> Iterator:
-    """Articles (or IngestErrors naming the feed and item) from a feed URL or a local feed file."""
+    """Articles (or IngestErrors naming the feed and item) from a feed URL or a local feed file; a URL of an article
+    page gives that article."""
     import feedparser
 
     from .ingest import IngestError
 
     fetcher = fetcher or Fetcher()
+    charset = None
     try:
-        data = fetcher.get(spec)[0] if is_url(spec) else Path(spec).read_bytes()
+        data, charset = fetcher.get(spec) if is_url(spec) else (Path(spec).read_bytes(), None)
     except FetchError as exc:
         yield IngestError(spec, f"feed not fetched: {exc}")
         return
@@ -33,6 +37,9 @@ def read_feed(spec: str, fetcher: Fetcher | None = None) -> Iterator:
         yield IngestError(spec, f"cannot read feed: {exc.strerror or exc}")
         return
     feed = feedparser.parse(data)
+    if is_url(spec) and not feed.entries and _HTML.search(data[:4096]):
+        yield from _page_article(data, charset, spec, spec)
+        return
     if feed.bozo and not feed.entries:
         yield IngestError(spec, f"not a readable RSS/Atom feed: {_bozo(feed)}")
         return
@@ -68,14 +75,18 @@ def _entry_article(entry, where: str, outlet: str | None, fetcher: Fetcher) -> I
     except FetchError as exc:
         yield IngestError(where, f"article page {link} not fetched: {exc}")
         return
-    from .ingest import decode
+    yield from _page_article(body, charset, where, link, outlet=outlet, title=title, published_at=published)
+
+
+def _page_article(body: bytes, charset, where: str, url: str, **meta) -> Iterator:
+    """The article of a fetched HTML page (title, date and outlet from the page where the feed gave none)."""
+    from .ingest import IngestError, article_from_html, checked, decode
 
     html, why = decode(body, charset)
     if html is None:
-        yield IngestError(where, f"article page {link}: {why}")
+        yield IngestError(where, f"article page {url}: {why}")
         return
-    yield from checked(article_from_html(html, source_path=where, url=link, outlet=outlet, title=title,
-                                         published_at=published), where)
+    yield from checked(article_from_html(html, source_path=where, url=url, **meta), where)
 
 
 def _content(entry) -> str:
