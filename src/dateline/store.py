@@ -361,6 +361,26 @@ class Store:
         if rows:
             self.db.executemany(self._insert_sql(table), rows)
 
+    def insert_many(self, table: str, records: list[BaseModel]) -> None:
+        """Bulk-load records (benchmarks, migrations): DuckDB reads an Arrow table, PostgreSQL takes COPY."""
+        rows = [self._row(table, r) for r in records]
+        if not rows:
+            return
+        names = list(self.columns[table])
+        quoted = ", ".join(f'"{c}"' for c in names)
+        if self.db.name == "postgresql":
+            with self.db.con.cursor() as cur, cur.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            import pyarrow as pa
+
+            self.db.con.register("bulk_rows", pa.table({c: [r[i] for r in rows] for i, c in enumerate(names)}))
+            try:
+                self.db.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM bulk_rows")
+            finally:
+                self.db.con.unregister("bulk_rows")
+
     def replace_clusters(self, ontology: str, clusters: list[EventCluster]) -> None:
         """Swap one ontology's clusters for a fresh set and point its events at them, atomically."""
         mapping = [(event_id, c.id) for c in clusters for event_id in c.event_ids]
