@@ -177,7 +177,7 @@ def run(db: str, args) -> None:
                   for name, q in QUERIES.items() if q is not None}
         load(base, min(50, args.requests), 30, 2, args.limit)  # warm-up: connections, caches
         result = load(base, args.requests, args.seconds, args.threads, args.limit)
-        report(f"{Store.__name__} {('PostgreSQL' if db.startswith('postgresql') else 'DuckDB')}, "
+        report(f"{('PostgreSQL' if db.startswith('postgresql') else 'DuckDB')}, "
                f"{args.threads} client threads, pages of {args.limit}", result, totals)
     finally:
         proc.terminate()
