@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 
 from conftest import FIXTURES
@@ -35,11 +37,12 @@ def test_ingest_twice_then_query(tmp_path):
     assert header[:2] == ["id", "ontology"] and {"article_count", "independent_outlets"} <= set(header)
     problems = runner.invoke(app, ["problems", "--db", str(db)])
     assert "broken.jsonl:2" in problems.stdout and "invalid JSON" in problems.stdout
-    n = len(clusters.stdout.splitlines()) - 1
-    acled = runner.invoke(app, ["events", "--db", str(db), "--format", "acled"]).stdout.splitlines()
-    assert acled[0].startswith("event_id_cnty,event_date,year,time_precision") and len(acled) - 1 == n
-    gdelt = runner.invoke(app, ["events", "--db", str(db), "--format", "gdelt"]).stdout.splitlines()
-    assert len(gdelt[0].split("\t")) == 61 and len(gdelt) - 1 == n
+    n = len(runner.invoke(app, ["events", "--db", str(db), "--format", "jsonl"]).stdout.splitlines())
+    acled = list(csv.reader(io.StringIO(runner.invoke(app, ["events", "--db", str(db), "--format", "acled"]).stdout)))
+    assert acled[0][:4] == ["event_id_cnty", "event_date", "year", "time_precision"] and len(acled) - 1 == n
+    gdelt = runner.invoke(app, ["events", "--db", str(db), "--format", "gdelt"]).stdout
+    gdelt = list(csv.reader(io.StringIO(gdelt), delimiter="\t"))
+    assert len(gdelt[0]) == 61 and len(gdelt) - 1 == n and all(len(r) == 61 for r in gdelt)
     geo = json.loads(runner.invoke(app, ["events", "--db", str(db), "--format", "geojson"]).stdout)
     assert len(geo["features"]) == n and any(f["geometry"] for f in geo["features"])
     refused = runner.invoke(app, ["events", "--db", str(db), "--format", "acled", "--mentions"])
