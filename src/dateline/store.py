@@ -187,15 +187,19 @@ TABLES: dict[str, tuple[type[BaseModel], dict]] = {
 }
 
 
+# Filters on one column: filter -> (column, normalisation of the value); equality, but min_sources is a lower bound
+_EQUAL_FILTERS = {"type": ("type", str.upper), "mode": ("mode", str), "status": ("status", str.lower),
+                  "precision": ("place_precision", str), "ontology": ("ontology", str),
+                  "min_sources": ("independent_outlets", int)}
+
+
 def _where(filters: dict, date_cols=("date_start", "date_end")) -> tuple[str, list]:
     """SQL conditions shared by event and cluster queries: every value is a bound parameter, never pasted in."""
     where, params = [], []
-    if filters.get("type"):
-        where.append("type = ?")
-        params.append(filters["type"].upper())
-    if filters.get("mode"):
-        where.append("mode = ?")
-        params.append(filters["mode"])
+    for key, (column, normal) in _EQUAL_FILTERS.items():
+        if filters.get(key):
+            where.append(f"{column} {'>=' if key == 'min_sources' else '='} ?")
+            params.append(normal(filters[key]))
     if filters.get("country"):
         where.append("(actor_country = ? OR recipient_country = ? OR place_country = ?)")
         params += [filters["country"].upper()] * 3
@@ -218,18 +222,6 @@ def _where(filters: dict, date_cols=("date_start", "date_end")) -> tuple[str, li
     if filters.get("until"):
         where.append(f"{date_cols[0]} <= ?")
         params.append(filters["until"])
-    if filters.get("status"):
-        where.append("status = ?")
-        params.append(filters["status"].lower())
-    if filters.get("precision"):
-        where.append("place_precision = ?")
-        params.append(filters["precision"])
-    if filters.get("min_sources"):
-        where.append("independent_outlets >= ?")
-        params.append(int(filters["min_sources"]))
-    if filters.get("ontology"):
-        where.append("ontology = ?")
-        params.append(filters["ontology"])
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
