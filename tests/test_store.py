@@ -18,7 +18,7 @@ def coded(article):
 
 def test_tables_come_from_the_model(tmp_path):
     with Store(tmp_path / "x.duckdb") as store:
-        cols = {r[0] for r in store.con.execute("DESCRIBE events").fetchall()}
+        cols = {r[0] for r in store.db.execute("DESCRIBE events").fetchall()}
     assert set(table_columns(Event)) <= cols and {"date_start", "place_country", "status"} <= cols
 
 
@@ -73,4 +73,4 @@ def test_an_older_database_gains_new_columns(tmp_path):
     con.execute("ALTER TABLE events DROP COLUMN category")  # as written before the field existed
     con.close()
     with Store(path) as store:
-        assert "category" in {r[0] for r in store.con.execute("DESCRIBE events").fetchall()}
+        assert "category" in {r[0] for r in store.db.execute("DESCRIBE events").fetchall()}

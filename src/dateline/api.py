@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from .exports import CLUSTER_LAYOUTS, delimited, geojson
+from .exports import CLUSTER_LAYOUTS, delimited, geojson, layout_articles
 from .model import AttributionStatus, PlacePrecision
 from .store import Store, StoreError
 
@@ -221,8 +221,7 @@ def create_app(db: str, token: str | None = None, public_reads: bool = True, ont
         next_cursor = encode_cursor(key) if key else None
         if format in (Format.csv, Format.acled, Format.gdelt):
             row, keys, delimiter = CLUSTER_LAYOUTS[format.value]
-            articles = (s.articles(sorted({c.article_ids[0] for c in page if c.article_ids}))
-                        if format == Format.gdelt else None)
+            articles = layout_articles(s, format.value, page)
             headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
             media = "text/tab-separated-values" if delimiter == "\t" else "text/csv"
             return Response(delimited((row(c, articles) for c in page), keys, delimiter),
@@ -267,12 +266,12 @@ def create_app(db: str, token: str | None = None, public_reads: bool = True, ont
         return {"ok": True, "store": s.db.name, "events": s.count("clusters"), "articles": s.count("articles")}
 
     def runner():
-        from .runner import Runner
+        from .runner import Runner, RunStats
 
-        if "runner" not in runner_box:
+        if "runner" not in runner_box:  # built once: it loads the copy index from the stored signatures
             runner_box["runner"] = Runner(main, ontology, coder)
         r = runner_box["runner"]
-        r.stats = type(r.stats)()  # counts per request
+        r.stats = RunStats()  # counts per request
         return r
 
     @app.post("/articles", dependencies=[Depends(write_access)], status_code=201,

@@ -227,7 +227,7 @@ def events(db: str = ReadDbOpt,
            output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (needed for parquet).")):
     """List stored events, filtered: one row per event cluster (reports merged across articles and outlets),
     or one per mention with --mentions."""
-    from .exports import FORMATS, write_clusters, write_events
+    from .exports import FORMATS, layout_articles, write_clusters, write_events
     from .store import StoreError
 
     if format != "table" and format not in FORMATS:
@@ -243,8 +243,8 @@ def events(db: str = ReadDbOpt,
     try:
         with _open_store(db, read_only=True) as store:
             found = store.events(**filters) if mentions else store.clusters(**filters)
-            if format == "gdelt" and not mentions:  # its SOURCEURL and DATEADDED come from the first article
-                articles = store.articles(sorted({c.article_ids[0] for c in found if c.article_ids}))
+            if not mentions:
+                articles = layout_articles(store, format, found)
     except StoreError as exc:
         _fail(str(exc))
     if format == "table":

@@ -90,8 +90,8 @@ def evaluate_clusters(path: Path, ontology: str = "plover", coder: str = "hybrid
         runner = Runner(store, ontology, coder)
         runner.ingest(read_paths([path]))
         runner.recluster()
-        stored = dict(store.con.execute("SELECT url, id FROM articles").fetchall())
-        copies = dict(store.con.execute("SELECT url, article_id FROM copies").fetchall())
+        stored = dict(store.db.execute("SELECT url, id FROM articles").fetchall())
+        copies = dict(store.db.execute("SELECT url, article_id FROM copies").fetchall())
         events = defaultdict(list)
         for e in store.events():
             events[e.article_id].append(e)

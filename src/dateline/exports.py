@@ -195,6 +195,13 @@ CLUSTER_LAYOUTS: dict[str, tuple[Callable, list[str], str]] = {
 }
 
 
+def layout_articles(store, fmt: str, clusters: list[EventCluster]) -> dict[str, Article] | None:
+    """The stored articles a cluster layout reads (GDELT's SOURCEURL and DATEADDED come from the first article)."""
+    if fmt != "gdelt":
+        return None
+    return store.articles(sorted({c.article_ids[0] for c in clusters if c.article_ids}))
+
+
 def delimited(rows: Iterable[dict], keys: list[str], delimiter: str = ",") -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=keys, delimiter=delimiter, lineterminator="\n")

@@ -225,16 +225,18 @@ def _where(filters: dict, date_cols=("date_start", "date_end")) -> tuple[str, li
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
+NO_DATE = date(9999, 12, 31)  # undated clusters sort last
+CLUSTER_ORDER = f"coalesce(date_start, DATE '{NO_DATE.isoformat()}')"  # with id: the order clusters are listed in
+
 # Secondary indexes for the API's filters on a shared server; DuckDB scans columns fast enough without them.
 PG_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS clusters_order ON clusters ((coalesce(date_start, DATE '9999-12-31')), id)",
+    f"CREATE INDEX IF NOT EXISTS clusters_order ON clusters (({CLUSTER_ORDER}), id)",
     "CREATE INDEX IF NOT EXISTS clusters_type ON clusters (ontology, type)",
     "CREATE INDEX IF NOT EXISTS clusters_place ON clusters (lat, lon)",
     "CREATE INDEX IF NOT EXISTS events_cluster ON events (cluster_id)",
     "CREATE INDEX IF NOT EXISTS events_article ON events (article_id)",
     "CREATE INDEX IF NOT EXISTS copies_article ON copies (article_id)",
 ]
-NO_DATE = date(9999, 12, 31)  # undated clusters sort last
 
 
 class Store:
@@ -248,10 +250,6 @@ class Store:
                         for name, (model, flat) in TABLES.items()}
         if not read_only and _backend is None:
             self._create()
-
-    @property
-    def con(self):
-        return self.db
 
     def reader(self) -> "Store":
         """Another handle on the same database, for a second thread (the API serves requests in a pool)."""
@@ -426,7 +424,7 @@ class Store:
                  ontology: str | None = None) -> list[EventCluster]:
         where, params = _where(dict(type=type, country=country, since=since, until=until, status=status,
                                     ontology=ontology))
-        sql = "SELECT * FROM clusters" + where + " ORDER BY coalesce(date_start, DATE '9999-12-31'), id"
+        sql = f"SELECT * FROM clusters{where} ORDER BY {CLUSTER_ORDER}, id"
         return self._records("clusters", sql, params, limit)
 
     def _records(self, table: str, sql: str, params: list, limit: int | None) -> list:
@@ -452,11 +450,10 @@ class Store:
         """One page of clusters in (date, id) order, from just after the `after` key; returns the page and the
         key to continue from (None on the last page). Keyset paging: a page costs the same at any depth."""
         where, params = _where(filters)
-        order = "coalesce(date_start, DATE '9999-12-31')"
         if after is not None:
-            where += (" AND " if where else " WHERE ") + f"({order}, id) > (?, ?)"
+            where += (" AND " if where else " WHERE ") + f"({CLUSTER_ORDER}, id) > (?, ?)"
             params += list(after)
-        sql = f"SELECT * FROM clusters{where} ORDER BY {order}, id"
+        sql = f"SELECT * FROM clusters{where} ORDER BY {CLUSTER_ORDER}, id"
         found = self._records("clusters", sql, params, int(limit) + 1)
         more = len(found) > limit
         found = found[:limit]
@@ -500,7 +497,7 @@ class Store:
     def stats(self, filters: dict) -> dict:
         """Cluster counts by day, type, country, status and place precision, under the filters."""
         where, params = _where(filters)
-        out = {"total": self.db.execute("SELECT count(*) FROM clusters" + where, params).fetchone()[0]}
+        out = {"total": self.count_clusters(filters)}
         for key, column in (("by_day", "date_start"), ("by_type", "type"), ("by_country", "place_country"),
                             ("by_status", "status"), ("by_precision", "place_precision"),
                             ("by_ontology", "ontology")):
